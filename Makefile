@@ -1,0 +1,46 @@
+# TradeCredit: `make run` sets up everything and shows the demo portfolio; `make test` checks everything.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck contracts bench install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEVSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+install-dev: $(DEVSTAMP)
+
+run: $(STAMP)
+	$(BIN)/tradecredit init
+	$(BIN)/tradecredit demo --if-empty
+	$(BIN)/tradecredit report summary
+
+lint: $(DEVSTAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(DEVSTAMP)
+	$(BIN)/mypy
+
+contracts: $(DEVSTAMP)
+	$(BIN)/lint-imports
+
+test: lint typecheck contracts
+	$(BIN)/pytest -q
+
+bench: $(DEVSTAMP)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The `tradecredit` command line."""

@@ -1,0 +1,60 @@
+"""`tradecredit`: set up the database, load data, and report on the receivables."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.progress import Progress
+
+from tradecredit.cli import imports, ledger, reports
+from tradecredit.cli.common import actor, console, handled, open_app, parse_day
+from tradecredit.services.demo import LOAD_ORDER, load_demo
+
+app = typer.Typer(help="TradeCredit: trade-credit risk for credit managers, collectors and underwriters.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(imports.app, name="import")
+app.add_typer(reports.app, name="report")
+app.add_typer(ledger.app, name="ledger")
+
+
+@app.command()
+def init() -> None:
+    """Create the database, or migrate it to the latest schema (safe to run again)."""
+    with handled():
+        tc = open_app(ready=False)
+        before, after = tc.migrate()
+        where = tc.engine.url.render_as_string()
+        if before == after:
+            console.print(f"Database {where} is up to date (migration {after}).")
+        else:
+            console.print(f"Database {where} migrated from {before or 'empty'} to {after}.")
+
+
+@app.command()
+def demo(
+    buyers: Optional[int] = typer.Option(None, min=1, max=100_000, help="number of buyers (default 300)"),
+    seed: Optional[int] = typer.Option(None, help="random seed; the same seed gives the same portfolio"),
+    today: Optional[str] = typer.Option(None, help="the portfolio ends on this date (default today)"),
+    if_empty: bool = typer.Option(False, "--if-empty", help="do nothing when the ledger already has buyers"),
+) -> None:
+    """Load a deterministic, realistic demo portfolio (buyers, statements, FX, invoices, payments)."""
+    with handled():
+        tc = open_app()
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("demo portfolio", total=len(LOAD_ORDER))
+            result = load_demo(tc.uow(), buyers=buyers or tc.settings.demo_buyers,
+                               seed=tc.settings.demo_seed if seed is None else seed,
+                               today=parse_day(today, tc, field="--today"), base_currency=tc.settings.base_currency,
+                               actor=actor(), if_empty=if_empty,
+                               step=lambda kind, done, total: bar.update(task, completed=done,
+                                                                         description=f"loading {kind}"))
+        if not result.loaded:
+            console.print("The ledger already has buyers; demo not loaded.")
+            return
+        for summary in result.imports:
+            console.print(f"{summary.kind:12} {summary.inserted:>8} loaded")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,195 @@
+"""`tradecredit report`: aging, DSO, exposure, concentration and the portfolio summary."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from tradecredit.bootstrap import App
+from tradecredit.cli.common import console, handled, open_app, parse_day
+from tradecredit.services.reports import (
+    AgingReport,
+    ConcentrationReport,
+    DsoReport,
+    ExposureReport,
+    Snapshot,
+    Summary,
+    aging_report,
+    concentration_report,
+    dso_report,
+    exposure_report,
+    snapshot,
+    summary_report,
+)
+
+app = typer.Typer(help="Receivables reports in the base currency, as of any date.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class By(StrEnum):
+    buyer = "buyer"
+    group = "group"
+
+
+AS_OF = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)")
+FORMAT = typer.Option(Format.table, "--format", help="table, json (amounts as decimal strings) or csv")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def to_json(report: object) -> str:
+    return json.dumps(dataclasses.asdict(report), default=_json_default, ensure_ascii=False, indent=2)  # type: ignore[call-overload]
+
+
+def _emit(report: object, fmt: Format, rows: Sequence[object], render: Callable[[], None]) -> None:
+    if fmt is Format.json:
+        console.print(to_json(report), highlight=False, soft_wrap=True)
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        records = [dataclasses.asdict(row) for row in rows]  # type: ignore[call-overload]
+        if records:
+            writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(records)
+        console.print(buffer.getvalue(), end="", highlight=False, soft_wrap=True, markup=False)
+    else:
+        render()
+
+
+def _snapshot(tc: App, as_of: str | None) -> Snapshot:
+    return snapshot(tc.uow(), as_of=parse_day(as_of, tc), base_currency=tc.settings.base_currency)
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,}"
+
+
+def render_aging(report: AgingReport) -> None:
+    table = Table("bucket", "amount", "invoices", "share",
+                  title=f"Aging at {report.as_of} ({report.base_currency})", title_justify="left")
+    for bucket in report.buckets:
+        table.add_row(bucket.bucket, _money(bucket.amount), str(bucket.invoices), _pct(bucket.share))
+    table.add_row("[bold]total", f"[bold]{_money(report.total)}", "", "")
+    console.print(table)
+    overdue = report.overdue / report.total if report.total else 0
+    console.print(f"Overdue: {_money(report.overdue)} {report.base_currency} ({_pct(float(overdue))})")
+
+
+def render_dso(report: DsoReport) -> None:
+    console.print(f"DSO at {report.as_of}: standard {_days(report.standard_days)} days "
+                  f"({report.period_days}-day sales {_money(report.sales)} {report.base_currency}), countback "
+                  f"{_days(report.countback_days)} days; DBT {_days(report.dbt_days)} days; receivables "
+                  f"{_money(report.receivables)} {report.base_currency}")
+    table = Table("month end", "receivables", f"{report.period_days}-day sales", "DSO", title="DSO trend",
+                  title_justify="left")
+    for point in report.trend:
+        table.add_row(str(point.month_end), _money(point.receivables), _money(point.sales), _days(point.dso_days))
+    console.print(table)
+
+
+def render_exposure(report: ExposureReport) -> None:
+    table = Table(report.by, "name", "country", "open", "overdue", "disputed", "invoices", "oldest dpd", "DBT",
+                  title=f"Exposure by {report.by} at {report.as_of} ({report.base_currency}): total "
+                        f"{_money(report.total)}, overdue {_money(report.overdue)}", title_justify="left")
+    for line in report.lines:
+        table.add_row(line.ref, line.name, line.country, _money(line.open), _money(line.overdue),
+                      _money(line.disputed), str(line.invoices), str(line.oldest_days_past_due), _days(line.dbt_days))
+    console.print(table)
+
+
+def render_concentration(report: ConcentrationReport) -> None:
+    console.print(f"Concentration by {report.by} at {report.as_of}: top {report.top_n} hold "
+                  f"{_pct(report.top_share)} of {_money(report.total)} {report.base_currency}; Herfindahl "
+                  f"{report.herfindahl:.4f} (like {report.effective_count:.1f} equal debtors)")
+    table = Table(report.by, "name", "open", "share", "cumulative")
+    for line in report.top:
+        table.add_row(line.ref, line.name, _money(line.open), _pct(line.share), _pct(line.cumulative_share))
+    console.print(table)
+
+
+@app.command()
+def aging(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT) -> None:
+    """Open receivables by days past due (bucket edges from the settings)."""
+    with handled():
+        tc = open_app()
+        report = aging_report(_snapshot(tc, as_of), edges=tc.settings.aging_edges)
+        _emit(report, fmt, report.buckets, lambda: render_aging(report))
+
+
+@app.command()
+def dso(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT,
+        period_days: Optional[int] = typer.Option(None, min=1, help="sales period (default from settings)")) -> None:
+    """Standard and countback DSO, days beyond terms, and the monthly DSO trend."""
+    with handled():
+        tc = open_app()
+        report = dso_report(_snapshot(tc, as_of), period_days=period_days or tc.settings.dso_period_days)
+        _emit(report, fmt, report.trend, lambda: render_dso(report))
+
+
+@app.command()
+def exposure(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT, by: By = typer.Option(By.buyer, "--by"),
+             top: Optional[int] = typer.Option(None, "--top", min=1, help="only the N largest")) -> None:
+    """Open, overdue and disputed exposure per buyer or per group, largest first."""
+    with handled():
+        tc = open_app()
+        report = exposure_report(_snapshot(tc, as_of), by=by.value, limit=top)
+        _emit(report, fmt, report.lines, lambda: render_exposure(report))
+
+
+@app.command()
+def concentration(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT, by: By = typer.Option(By.group, "--by"),
+                  top: Optional[int] = typer.Option(None, "--top", min=1, help="N for the top-N share")) -> None:
+    """Top-N share and Herfindahl index of exposure (by group by default)."""
+    with handled():
+        tc = open_app()
+        report = concentration_report(_snapshot(tc, as_of), by=by.value, top_n=top or tc.settings.top_n)
+        _emit(report, fmt, report.top, lambda: render_concentration(report))
+
+
+@app.command()
+def summary(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT) -> None:
+    """The portfolio at a glance: aging, DSO, top debtors and concentration."""
+    with handled():
+        tc = open_app()
+        report: Summary = summary_report(_snapshot(tc, as_of), edges=tc.settings.aging_edges,
+                                         period_days=tc.settings.dso_period_days, top_n=tc.settings.top_n)
+        _emit(report, fmt, report.top_debtors.lines, lambda: _render_summary(report))
+
+
+def _render_summary(report: Summary) -> None:
+    render_aging(report.aging)
+    render_dso(dataclasses.replace(report.dso, trend=report.dso.trend[-6:]))
+    render_exposure(report.top_debtors)
+    render_concentration(dataclasses.replace(report.concentration, top=[]))
+
+
+__all__ = ["app", "to_json"]

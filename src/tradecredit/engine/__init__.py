@@ -1,0 +1,1 @@
+"""Vectorised, portfolio-wide computations: Polars tables in, Polars tables out, no database."""

@@ -1,0 +1,1 @@
+"""Use cases: each opens one unit of work, calls the domain, and commits once."""

@@ -1,0 +1,133 @@
+"""Ledger use cases: a buyer's account, applying cash on account, disputes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from tradecredit.domain.errors import ValidationError
+from tradecredit.domain.ledger import Invoice, InvoiceStatus, allocate
+from tradecredit.store.uow import SqlUnitOfWork
+
+ALLOCATION_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    ref: str
+    issue_date: date
+    due_date: date
+    currency: str
+    amount: Decimal
+    open_amount: Decimal
+    status: InvoiceStatus
+    days_past_due: int
+    dispute_reason: str | None
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    ref: str
+    payment_date: date
+    currency: str
+    amount: Decimal
+    unallocated: Decimal
+    invoice_ref: str | None
+
+
+@dataclass(frozen=True)
+class BuyerAccount:
+    ref: str
+    name: str
+    country: str
+    currency: str
+    payment_terms_days: int
+    registration_id: str | None
+    registration_verified: bool
+    lei: str | None
+    industry: str | None
+    parent_ref: str | None
+    members: list[str]
+    invoices: list[InvoiceLine]
+    payments: list[PaymentLine]
+
+
+def buyer_account(uow: SqlUnitOfWork, *, ref: str, as_of: date) -> BuyerAccount:
+    """Identity, group, invoices with derived status and open amount at ``as_of``, and payments."""
+    with uow:
+        record = uow.buyers.get(ref)
+        refs = {id_: r for r, id_ in uow.buyers.ids_by_ref().items()}
+        links = uow.buyers.parent_links()
+        invoices = sorted(uow.invoices.for_buyer(record.id, refs).values(), key=lambda i: (i.issue_date, i.ref))
+        payments = sorted(uow.payments.for_buyer(record.id, refs).values(), key=lambda p: (p.on, p.ref))
+        return BuyerAccount(
+            record.ref, record.name, record.country, record.currency, record.payment_terms_days,
+            record.registration_id, record.registration_scheme is not None, record.lei, record.industry,
+            refs[record.parent_id] if record.parent_id else None,
+            sorted(refs[child] for child, parent in links.items() if parent == record.id),
+            [_line(invoice, as_of) for invoice in invoices if invoice.issue_date <= as_of],
+            [PaymentLine(p.ref, p.on, p.amount.currency, p.amount.amount, p.unallocated().amount, p.invoice_ref)
+             for p in payments if p.on <= as_of])
+
+
+def _line(invoice: Invoice, as_of: date) -> InvoiceLine:
+    return InvoiceLine(invoice.ref, invoice.issue_date, invoice.due_date, invoice.currency,
+                       invoice.amount.amount, invoice.open_amount(as_of).amount, invoice.status(as_of),
+                       invoice.days_past_due(as_of), invoice.dispute_reason)
+
+
+def apply_cash_on_account(uow: SqlUnitOfWork, *, buyer_ref: str | None = None) -> int:
+    """Allocate every buyer's (or one buyer's) unallocated cash to its oldest open invoices."""
+    with uow:
+        ids = uow.buyers.ids_by_ref()
+        refs = {id_: ref for ref, id_ in ids.items()}
+        buyer_ids = [uow.buyers.get(buyer_ref).id] if buyer_ref else sorted(refs)
+        made = 0
+        for start in range(0, len(buyer_ids), ALLOCATION_CHUNK):
+            rows = list(allocate_cash(uow, buyer_ids[start:start + ALLOCATION_CHUNK], refs,
+                                      now=uow.clock.now()))
+            uow.allocations.insert_many(rows)
+            made += len(rows)
+        uow.commit()
+        return made
+
+
+def set_dispute(uow: SqlUnitOfWork, *, invoice_ref: str, disputed: bool, reason: str | None) -> None:
+    """Mark an invoice disputed (with a reason) or resolve the dispute."""
+    if disputed and not (reason or "").strip():
+        raise ValidationError("reason", "a dispute needs a reason")
+    with uow:
+        invoice_id = uow.invoices.id_of(invoice_ref)
+        uow.invoices.set_dispute(invoice_id, disputed=disputed, reason=reason.strip() if disputed and reason
+                                 else None)
+        uow.commit()
+
+
+def allocate_cash(uow: SqlUnitOfWork, buyer_ids: Sequence[int], refs: dict[int, str], *, now: datetime,
+                  only: dict[int, set[str]] | None = None) -> Iterator[dict[str, Any]]:
+    """Allocation rows for the buyers' unallocated cash (all of it, or only the payments in ``only``).
+
+    Payments are taken in date order, so the result does not depend on the order rows arrived in.
+    """
+    invoices = uow.invoices.open_for_buyers(buyer_ids, refs)
+    payments = uow.payments.with_cash_on_account(buyer_ids, refs)
+    invoice_ids = {invoice.ref: id_ for id_, invoice in invoices.items()}
+    by_buyer: dict[str, list[Invoice]] = defaultdict(list)
+    for invoice in invoices.values():
+        by_buyer[invoice.buyer_ref].append(invoice)
+    payment_ids = {payment.ref: id_ for id_, payment in payments.items()}
+    wanted = {ref for group in (only or {}).values() for ref in group}
+    for payment in sorted(payments.values(), key=lambda p: (p.on, p.ref)):
+        if only is not None and payment.ref not in wanted:
+            continue
+        if payment.invoice_ref is not None and payment.invoice_ref not in invoice_ids:
+            if only is not None:
+                continue  # at import, cash for an already settled invoice stays on account
+            payment.invoice_ref = None  # applying cash on account: the named invoice is settled, go oldest-first
+        for allocation in allocate(payment, by_buyer[payment.buyer_ref]):
+            yield {"payment_id": payment_ids[payment.ref], "invoice_id": invoice_ids[allocation.invoice_ref],
+                   "amount": allocation.amount.amount, "effective_date": allocation.on, "created_at": now}

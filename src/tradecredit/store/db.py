@@ -1,0 +1,71 @@
+"""Database engine creation and schema migration (Alembic, shipped inside the package)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+
+from tradecredit.domain.errors import DatabaseNotReady
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """Create the engine; on SQLite turn on foreign keys and WAL so readers never block the importer."""
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return config
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Create or upgrade the schema to the latest migration; return (revision before, revision after)."""
+    before = current_revision(engine)
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return before, head_revision(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str:
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    if head is None:
+        raise DatabaseNotReady("no migrations are shipped with this installation")
+    return head
+
+
+def ensure_current(engine: Engine) -> None:
+    """Stop with a clear message when the database is missing or behind the code."""
+    current = current_revision(engine)
+    head = head_revision(engine)
+    if current != head:
+        state = "has no TradeCredit schema" if current is None else f"is at migration {current}, not {head}"
+        raise DatabaseNotReady(f"the database {engine.url.render_as_string()} {state}; run `tradecredit init` "
+                               "to create or migrate it")

@@ -1,0 +1,257 @@
+"""Repositories: records <-> domain objects, and the bulk reads and writes the importer needs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import Row, Select, func, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from tradecredit.domain.errors import NotFound
+from tradecredit.domain.fx import FxRate
+from tradecredit.domain.ledger import Adjustment, AdjustmentKind, Allocation, Invoice, Payment
+from tradecredit.domain.money import Money
+from tradecredit.store.tables import (
+    AdjustmentRecord,
+    AllocationRecord,
+    Base,
+    BuyerRecord,
+    FxRateRecord,
+    ImportBatchRecord,
+    InvoiceRecord,
+    PaymentRecord,
+    StatementRecord,
+)
+
+# SQLite accepts 32,766 bound parameters per statement; stay well below for IN lists.
+_IN_CHUNK = 2000
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class BulkRepository:
+    """Keyed bulk access to one table: look rows up by their natural key, insert and update in batches."""
+
+    record: ClassVar[type[Base]]
+    key: ClassVar[tuple[str, ...]]
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def table(self) -> Any:
+        return self.record.__table__  # type: ignore[attr-defined]
+
+    def existing(self, keys: Sequence[Any]) -> dict[Any, dict[str, Any]]:
+        """Stored rows whose natural key is in ``keys`` (a key is a value, or a tuple for composite keys)."""
+        found: dict[Any, dict[str, Any]] = {}
+        columns = [self.table.c[name] for name in self.key]
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            condition = columns[0].in_(chunk) if len(columns) == 1 else tuple_(*columns).in_(chunk)
+            for row in self.session.execute(select(self.table).where(condition)).mappings():
+                key = row[self.key[0]] if len(self.key) == 1 else tuple(row[name] for name in self.key)
+                found[key] = dict(row)
+        return found
+
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(self.table), rows)
+
+    def update_many(self, rows: list[dict[str, Any]]) -> None:
+        """Update by primary key; every row carries ``id`` and the columns to set."""
+        if rows:
+            self.session.execute(update(self.record), rows)
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(self.table)) or 0)
+
+
+class BuyerRepository(BulkRepository):
+    record = BuyerRecord
+    key = ("ref",)
+
+    def ids_by_ref(self) -> dict[str, int]:
+        return {ref: id_ for ref, id_ in self.session.execute(select(BuyerRecord.ref, BuyerRecord.id))}
+
+    def parent_links(self) -> dict[int, int | None]:
+        rows = self.session.execute(select(BuyerRecord.id, BuyerRecord.parent_id))
+        return {id_: parent for id_, parent in rows}
+
+    def get(self, ref: str) -> BuyerRecord:
+        record = self.session.scalar(select(BuyerRecord).where(BuyerRecord.ref == ref))
+        if record is None:
+            raise NotFound("buyer", ref)
+        return record
+
+
+class StatementRepository(BulkRepository):
+    record = StatementRecord
+    key = ("buyer_id", "period_end")
+
+
+class FxRateRepository(BulkRepository):
+    record = FxRateRecord
+    key = ("currency", "rate_date")
+
+    def rates(self, *, on_or_before: date | None = None) -> list[FxRate]:
+        query = select(FxRateRecord.rate_date, FxRateRecord.currency, FxRateRecord.rate_to_base)
+        if on_or_before is not None:
+            query = query.where(FxRateRecord.rate_date <= on_or_before)
+        return [FxRate(on, currency, rate) for on, currency, rate in self.session.execute(query)]
+
+    def latest(self, on: date) -> list[FxRate]:
+        """The latest rate of each currency on or before ``on``."""
+        last = (select(FxRateRecord.currency, func.max(FxRateRecord.rate_date).label("rate_date"))
+                .where(FxRateRecord.rate_date <= on).group_by(FxRateRecord.currency).subquery())
+        query = select(FxRateRecord.rate_date, FxRateRecord.currency, FxRateRecord.rate_to_base).join(
+            last, (last.c.currency == FxRateRecord.currency) & (last.c.rate_date == FxRateRecord.rate_date))
+        return [FxRate(day, currency, rate) for day, currency, rate in self.session.execute(query)]
+
+
+class InvoiceRepository(BulkRepository):
+    record = InvoiceRecord
+    key = ("ref",)
+
+    def settled_totals(self, invoice_ids: Sequence[int]) -> dict[int, Decimal]:
+        """Payments, credit notes and write-offs applied so far, per invoice id."""
+        totals: dict[int, Decimal] = defaultdict(Decimal)
+        for chunk in _chunks(invoice_ids):
+            for record in (AllocationRecord, AdjustmentRecord):
+                query: Select[Any] = (select(record.invoice_id, func.sum(record.amount))
+                                      .where(record.invoice_id.in_(chunk)).group_by(record.invoice_id))
+                for invoice_id, total in self.session.execute(query):
+                    totals[invoice_id] += Decimal(total)
+        return dict(totals)
+
+    def open_for_buyers(self, buyer_ids: Sequence[int], refs: Mapping[int, str]) -> dict[int, Invoice]:
+        """Domain invoices (with their settlements) still open, by invoice id, for the given buyers."""
+        settled = _settled_subquery()
+        query = (select(InvoiceRecord, settled.c.total)
+                 .outerjoin(settled, settled.c.invoice_id == InvoiceRecord.id)
+                 .where(InvoiceRecord.buyer_id.in_(buyer_ids))
+                 .where(InvoiceRecord.amount > func.coalesce(settled.c.total, 0)))
+        invoices = {record.id: _invoice(record, refs) for record, _ in self.session.execute(query)}
+        self._load_settlements(invoices)
+        return invoices
+
+    def by_ids(self, ids: Sequence[int], refs: Mapping[int, str]) -> dict[int, Invoice]:
+        invoices: dict[int, Invoice] = {}
+        for chunk in _chunks(ids):
+            for record in self.session.scalars(select(InvoiceRecord).where(InvoiceRecord.id.in_(chunk))):
+                invoices[record.id] = _invoice(record, refs)
+        self._load_settlements(invoices)
+        return invoices
+
+    def _load_settlements(self, invoices: dict[int, Invoice]) -> None:
+        ids = list(invoices)
+        for chunk in _chunks(ids):
+            allocations = (select(AllocationRecord, PaymentRecord.ref)
+                           .join(PaymentRecord, PaymentRecord.id == AllocationRecord.payment_id)
+                           .where(AllocationRecord.invoice_id.in_(chunk)))
+            for allocation, payment_ref in self.session.execute(allocations):
+                invoice = invoices[allocation.invoice_id]
+                invoice.allocations.append(Allocation(payment_ref, invoice.ref, Money(allocation.amount,
+                                                      invoice.currency), allocation.effective_date))
+            adjustments = select(AdjustmentRecord).where(AdjustmentRecord.invoice_id.in_(chunk))
+            for adjustment in self.session.scalars(adjustments):
+                invoice = invoices[adjustment.invoice_id]
+                invoice.adjustments.append(Adjustment(
+                    adjustment.ref, invoice.ref, AdjustmentKind(adjustment.kind), adjustment.adjustment_date,
+                    Money(adjustment.amount, invoice.currency), adjustment.reason))
+
+    def for_buyer(self, buyer_id: int, refs: Mapping[int, str]) -> dict[int, Invoice]:
+        ids = list(self.session.scalars(select(InvoiceRecord.id).where(InvoiceRecord.buyer_id == buyer_id)))
+        return self.by_ids(ids, refs)
+
+    def id_of(self, ref: str) -> int:
+        found = self.session.scalar(select(InvoiceRecord.id).where(InvoiceRecord.ref == ref))
+        if found is None:
+            raise NotFound("invoice", ref)
+        return found
+
+    def set_dispute(self, invoice_id: int, *, disputed: bool, reason: str | None) -> None:
+        self.session.execute(update(InvoiceRecord).where(InvoiceRecord.id == invoice_id)
+                             .values(disputed=disputed, dispute_reason=reason))
+
+
+def _settled_subquery() -> Any:
+    parts = [select(r.invoice_id.label("invoice_id"), r.amount.label("amount"))
+             for r in (AllocationRecord, AdjustmentRecord)]
+    union = parts[0].union_all(parts[1]).subquery()
+    return (select(union.c.invoice_id, func.sum(union.c.amount).label("total"))
+            .group_by(union.c.invoice_id).subquery())
+
+
+def _invoice(record: InvoiceRecord, refs: Mapping[int, str]) -> Invoice:
+    return Invoice(record.ref, refs[record.buyer_id], record.issue_date, record.due_date,
+                   Money(record.amount, record.currency), record.delivery_date, record.disputed,
+                   record.dispute_reason)
+
+
+class PaymentRepository(BulkRepository):
+    record = PaymentRecord
+    key = ("ref",)
+
+    def with_cash_on_account(self, buyer_ids: Sequence[int], refs: Mapping[int, str]) -> dict[int, Payment]:
+        """Domain payments of these buyers that still have unallocated cash, by payment id."""
+        return self._payments(buyer_ids, refs, open_only=True)
+
+    def for_buyer(self, buyer_id: int, refs: Mapping[int, str]) -> dict[int, Payment]:
+        return self._payments([buyer_id], refs, open_only=False)
+
+    def _payments(self, buyer_ids: Sequence[int], refs: Mapping[int, str], *, open_only: bool) -> dict[int, Payment]:
+        used = (select(AllocationRecord.payment_id, func.sum(AllocationRecord.amount).label("used"))
+                .group_by(AllocationRecord.payment_id).subquery())
+        query = (select(PaymentRecord, used.c.used)
+                 .outerjoin(used, used.c.payment_id == PaymentRecord.id)
+                 .where(PaymentRecord.buyer_id.in_(buyer_ids)))
+        if open_only:
+            query = query.where(PaymentRecord.amount > func.coalesce(used.c.used, 0))
+        payments: dict[int, Payment] = {}
+        for record, _ in self.session.execute(query):
+            payments[record.id] = Payment(record.ref, refs[record.buyer_id], record.payment_date,
+                                          Money(record.amount, record.currency), record.invoice_ref)
+        for chunk in _chunks(list(payments)):
+            allocations = (select(AllocationRecord, InvoiceRecord.ref)
+                           .join(InvoiceRecord, InvoiceRecord.id == AllocationRecord.invoice_id)
+                           .where(AllocationRecord.payment_id.in_(chunk)))
+            for allocation, invoice_ref in self.session.execute(allocations):
+                payment = payments[allocation.payment_id]
+                payment.allocations.append(Allocation(payment.ref, invoice_ref, Money(
+                    allocation.amount, payment.amount.currency), allocation.effective_date))
+        return payments
+
+    def cash_on_account(self) -> list[Row[Any]]:
+        """Unallocated cash per buyer and currency."""
+        used = (select(AllocationRecord.payment_id, func.sum(AllocationRecord.amount).label("used"))
+                .group_by(AllocationRecord.payment_id).subquery())
+        remaining = PaymentRecord.amount - func.coalesce(used.c.used, 0)
+        query = (select(PaymentRecord.buyer_id, PaymentRecord.currency, func.sum(remaining))
+                 .outerjoin(used, used.c.payment_id == PaymentRecord.id)
+                 .where(remaining > 0).group_by(PaymentRecord.buyer_id, PaymentRecord.currency))
+        return list(self.session.execute(query))
+
+
+class AllocationRepository(BulkRepository):
+    record = AllocationRecord
+    key = ("id",)
+
+
+class AdjustmentRepository(BulkRepository):
+    record = AdjustmentRecord
+    key = ("ref",)
+
+
+class ImportBatchRepository(BulkRepository):
+    record = ImportBatchRecord
+    key = ("id",)
+
+    def add(self, **values: Any) -> None:
+        self.session.add(ImportBatchRecord(**values))

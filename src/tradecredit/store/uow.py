@@ -1,0 +1,66 @@
+"""The unit of work: one transaction per service call; only ``commit()`` commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradecredit.domain.clock import Clock
+from tradecredit.store.repositories import (
+    AdjustmentRepository,
+    AllocationRepository,
+    BuyerRepository,
+    FxRateRepository,
+    ImportBatchRepository,
+    InvoiceRepository,
+    PaymentRepository,
+    StatementRepository,
+)
+
+
+class SqlUnitOfWork:
+    """``with uow:`` opens a session; leaving the block without ``commit()`` rolls everything back."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        self._session_factory = session_factory
+        self.clock = clock
+        self._session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("unit of work already in use; open a new one per service call")
+        session = self._session_factory()
+        self._session = session
+        self.buyers = BuyerRepository(session)
+        self.statements = StatementRepository(session)
+        self.invoices = InvoiceRepository(session)
+        self.payments = PaymentRepository(session)
+        self.allocations = AllocationRepository(session)
+        self.adjustments = AdjustmentRepository(session)
+        self.fx = FxRateRepository(session)
+        self.imports = ImportBatchRepository(session)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        session = self._session
+        self._session = None
+        if session is not None:
+            session.rollback()
+            session.close()
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work is not open; use `with uow:`")
+        return self._session
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
