@@ -9,6 +9,7 @@ DSO to 1e-6) and prints one figure per line as ``name: value unit``::
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
 import statistics
 import sys
@@ -84,16 +85,26 @@ def generate(n_invoices: int, n_buyers: int, *, seed: int = 20250630) -> Ledger:
     return Ledger(invoices=invoices, settlements=settlements)
 
 
-def run_engine(ledger: Ledger) -> tuple[list[int], float | None, int]:
-    """Aging bucket sums, standard DSO and exposure total through the engine."""
+@dataclass(frozen=True)
+class Figures:
+    """What both implementations must agree on."""
+
+    aging_minor: list[int]
+    standard_days: float | None
+    countback_days: float | None
+    exposure_minor: int
+
+
+def run_engine(ledger: Ledger) -> Figures:
+    """Open items, aging, DSO and exposure through the engine."""
     fx: dict[str, Any] = {"rates": RATES, "base_currency": BASE, "base_minor_unit": BASE_MINOR,
                           "minor_units": MINOR_UNITS}
     items = open_items(ledger.invoices, ledger.settlements, as_of=AS_OF, **fx)
     buckets = aging(items, edges=EDGES)
     result = dso(ledger.invoices, ledger.settlements, as_of=AS_OF, period_days=PERIOD_DAYS, **fx)
     per_buyer = exposure(items)
-    assert result.countback_days is not None
-    return buckets["amount_minor"].to_list(), result.standard_days, int(per_buyer["open_minor"].sum())
+    return Figures(buckets["amount_minor"].to_list(), result.standard_days, result.countback_days,
+                   int(per_buyer["open_minor"].sum()))
 
 
 OPEN_ITEMS_SQL = """
@@ -141,7 +152,7 @@ SELECT buyer_id, first(group_id) AS group_id, SUM(open_minor)::BIGINT AS open_mi
 FROM open_items GROUP BY buyer_id ORDER BY buyer_id
 """
 
-def run_duckdb(ledger: Ledger, con: duckdb.DuckDBPyConnection) -> tuple[list[int], float | None, int]:
+def run_duckdb(ledger: Ledger, con: duckdb.DuckDBPyConnection) -> Figures:
     """The same figures as :func:`run_engine`, written directly as DuckDB SQL over the same frames."""
     con.register("invoices", ledger.invoices)
     con.register("settlements", ledger.settlements)
@@ -152,10 +163,10 @@ def run_duckdb(ledger: Ledger, con: duckdb.DuckDBPyConnection) -> tuple[list[int
     receivables = int(con.sql("SELECT COALESCE(SUM(open_minor), 0) FROM open_items").fetchall()[0][0])
     period_sales, monthly = _duckdb_sales(con)
     boundaries = [add_months(AS_OF, -months) for months in range(COUNTBACK_MAX_MONTHS + 1)]
-    lengths = [(later - earlier).days for later, earlier in zip(boundaries, boundaries[1:], strict=False)]
-    assert countback_days(receivables, monthly, lengths) >= 0
+    lengths = [(later - earlier).days for later, earlier in itertools.pairwise(boundaries)]
     standard = receivables / period_sales * PERIOD_DAYS if period_sales else None
-    return buckets["amount_minor"].to_list(), standard, int(per_buyer["open_minor"].sum())
+    countback = countback_days(receivables, monthly, lengths) if any(monthly) else None
+    return Figures(buckets["amount_minor"].to_list(), standard, countback, int(per_buyer["open_minor"].sum()))
 
 
 def _duckdb_sales(con: duckdb.DuckDBPyConnection) -> tuple[int, list[int]]:
@@ -194,13 +205,24 @@ def _fx_table() -> pl.DataFrame:
     )
 
 
-def _median_seconds(run: Callable[[], object], repeat: int) -> float:
-    timings = []
+def _interleaved_medians(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median wall time of each run, alternating them so load from other processes hits both alike."""
+    timings: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            timings[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def _check_agreement(engine: Figures, sql: Figures) -> None:
+    """Aging bucket sums equal to the minor unit; DSO (standard and countback) equal to 1e-6 days."""
+    assert len(engine.aging_minor) == len(aging_labels(EDGES))
+    assert engine.aging_minor == sql.aging_minor, (engine.aging_minor, sql.aging_minor)
+    assert engine.exposure_minor == sql.exposure_minor == sum(engine.aging_minor)
+    for mine, theirs in ((engine.standard_days, sql.standard_days), (engine.countback_days, sql.countback_days)):
+        assert mine is not None and theirs is not None and abs(mine - theirs) <= 1e-6, (mine, theirs)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -213,15 +235,12 @@ def main(argv: list[str] | None = None) -> None:
     con = duckdb.connect()
 
     engine_figures = run_engine(ledger)
-    duckdb_figures = run_duckdb(ledger, con)
-    assert engine_figures[0] == duckdb_figures[0], (engine_figures[0], duckdb_figures[0])
-    assert engine_figures[1] is not None and duckdb_figures[1] is not None
-    assert abs(engine_figures[1] - duckdb_figures[1]) <= 1e-6, (engine_figures[1], duckdb_figures[1])
-    assert engine_figures[2] == duckdb_figures[2] == sum(engine_figures[0])
-    assert len(aging_labels(EDGES)) == len(engine_figures[0])
+    _check_agreement(engine_figures, run_duckdb(ledger, con))
 
-    engine_median = _median_seconds(lambda: run_engine(ledger), args.repeat)
-    duckdb_median = _median_seconds(lambda: run_duckdb(ledger, con), args.repeat)
+    medians = _interleaved_medians(
+        {"engine": lambda: run_engine(ledger), "duckdb": lambda: run_duckdb(ledger, con)}, args.repeat
+    )
+    engine_median, duckdb_median = medians["engine"], medians["duckdb"]
     open_count = open_items(
         ledger.invoices, ledger.settlements, as_of=AS_OF, rates=RATES, base_currency=BASE,
         base_minor_unit=BASE_MINOR, minor_units=MINOR_UNITS,
@@ -234,7 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"analytics_engine_median: {engine_median:.3f} s")
     print(f"analytics_duckdb_median: {duckdb_median:.3f} s")
     print(f"analytics_ratio_engine_to_duckdb: {engine_median / duckdb_median:.2f} x")
-    print(f"dso_standard: {engine_figures[1]:.6f} days")
+    print(f"dso_standard: {engine_figures.standard_days:.3f} days")
+    print(f"dso_countback: {engine_figures.countback_days:.3f} days")
     print(f"rss_peak: {rss_peak_mib:.0f} MiB")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     @field_validator("aging_edges")
     @classmethod
     def _increasing(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if not value or value[0] < 0 or any(b <= a for a, b in zip(value, value[1:], strict=False)):
+        if not value or value[0] < 0 or any(b <= a for a, b in itertools.pairwise(value)):
             raise ValueError(f"expected increasing day counts starting at 0 or more; got {list(value)}")
         return value
 

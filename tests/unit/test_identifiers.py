@@ -63,5 +63,5 @@ def test_nace_codes_are_accepted_at_every_level(code: str) -> None:
 
 @pytest.mark.parametrize("code", ["04", "28.222", "C28", "100"])
 def test_malformed_or_unknown_nace_codes_are_refused(code: str) -> None:
-    with pytest.raises(ValidationError, match="not a NACE Rev. 2 code"):
+    with pytest.raises(ValidationError, match=r"not a NACE Rev\. 2 code"):
         check_nace(code)

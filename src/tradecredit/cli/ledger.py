@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
@@ -16,7 +14,7 @@ app = typer.Typer(help="Look into and act on the receivables ledger.", no_args_i
 @app.command()
 def buyer(
     ref: str = typer.Argument(..., help="buyer_ref"),
-    as_of: Optional[str] = typer.Option(None, help="YYYY-MM-DD (default today)"),
+    as_of: str | None = typer.Option(None, help="YYYY-MM-DD (default today)"),
     open_only: bool = typer.Option(False, "--open", help="show open invoices only"),
 ) -> None:
     """A buyer's identity, group, invoices (with status and open amount) and payments."""
@@ -46,7 +44,7 @@ def buyer(
 
 
 @app.command("apply-cash")
-def apply_cash(buyer_ref: Optional[str] = typer.Option(None, "--buyer", help="only this buyer")) -> None:
+def apply_cash(buyer_ref: str | None = typer.Option(None, "--buyer", help="only this buyer")) -> None:
     """Apply unallocated cash on account to the oldest open invoices."""
     with handled():
         made = apply_cash_on_account(open_app().uow(), buyer_ref=buyer_ref)

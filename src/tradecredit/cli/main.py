@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.progress import Progress
 
@@ -33,9 +31,9 @@ def init() -> None:
 
 @app.command()
 def demo(
-    buyers: Optional[int] = typer.Option(None, min=1, max=100_000, help="number of buyers (default 300)"),
-    seed: Optional[int] = typer.Option(None, help="random seed; the same seed gives the same portfolio"),
-    today: Optional[str] = typer.Option(None, help="the portfolio ends on this date (default today)"),
+    buyers: int | None = typer.Option(None, min=1, max=100_000, help="number of buyers (default 300)"),
+    seed: int | None = typer.Option(None, help="random seed; the same seed gives the same portfolio"),
+    today: str | None = typer.Option(None, help="the portfolio ends on this date (default today)"),
     if_empty: bool = typer.Option(False, "--if-empty", help="do nothing when the ledger already has buyers"),
 ) -> None:
     """Load a deterministic, realistic demo portfolio (buyers, statements, FX, invoices, payments)."""

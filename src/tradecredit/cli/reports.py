@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -137,7 +136,7 @@ def render_concentration(report: ConcentrationReport) -> None:
 
 
 @app.command()
-def aging(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT) -> None:
+def aging(as_of: str | None = AS_OF, fmt: Format = FORMAT) -> None:
     """Open receivables by days past due (bucket edges from the settings)."""
     with handled():
         tc = open_app()
@@ -146,8 +145,8 @@ def aging(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT) -> None:
 
 
 @app.command()
-def dso(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT,
-        period_days: Optional[int] = typer.Option(None, min=1, help="sales period (default from settings)")) -> None:
+def dso(as_of: str | None = AS_OF, fmt: Format = FORMAT,
+        period_days: int | None = typer.Option(None, min=1, help="sales period (default from settings)")) -> None:
     """Standard and countback DSO, days beyond terms, and the monthly DSO trend."""
     with handled():
         tc = open_app()
@@ -156,8 +155,8 @@ def dso(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT,
 
 
 @app.command()
-def exposure(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT, by: By = typer.Option(By.buyer, "--by"),
-             top: Optional[int] = typer.Option(None, "--top", min=1, help="only the N largest")) -> None:
+def exposure(as_of: str | None = AS_OF, fmt: Format = FORMAT, by: By = typer.Option(By.buyer, "--by"),
+             top: int | None = typer.Option(None, "--top", min=1, help="only the N largest")) -> None:
     """Open, overdue and disputed exposure per buyer or per group, largest first."""
     with handled():
         tc = open_app()
@@ -166,8 +165,8 @@ def exposure(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT, by: By = typer.
 
 
 @app.command()
-def concentration(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT, by: By = typer.Option(By.group, "--by"),
-                  top: Optional[int] = typer.Option(None, "--top", min=1, help="N for the top-N share")) -> None:
+def concentration(as_of: str | None = AS_OF, fmt: Format = FORMAT, by: By = typer.Option(By.group, "--by"),
+                  top: int | None = typer.Option(None, "--top", min=1, help="N for the top-N share")) -> None:
     """Top-N share and Herfindahl index of exposure (by group by default)."""
     with handled():
         tc = open_app()
@@ -176,7 +175,7 @@ def concentration(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT, by: By = t
 
 
 @app.command()
-def summary(as_of: Optional[str] = AS_OF, fmt: Format = FORMAT) -> None:
+def summary(as_of: str | None = AS_OF, fmt: Format = FORMAT) -> None:
     """The portfolio at a glance: aging, DSO, top debtors and concentration."""
     with handled():
         tc = open_app()

@@ -112,7 +112,7 @@ def find_cycle(parents: Mapping[str, str | None]) -> list[str] | None:
         node: str | None = start
         while node is not None and node not in done:
             if node in path:
-                return path[path.index(node):] + [node]
+                return [*path[path.index(node):], node]
             path.append(node)
             node = parents.get(node)
         done.update(path)

@@ -15,7 +15,8 @@ from types import ModuleType
 
 import pycountry
 from stdnum import lei as _lei
-from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum
+from stdnum.exceptions import ValidationError as StdnumError
 
 from tradecredit.domain.errors import ValidationError
 

@@ -70,10 +70,8 @@ class Invoice:
 
     def settled(self, as_of: date | None = None) -> Money:
         """Payments, credit notes and write-offs effective on or before ``as_of`` (all when None)."""
-        total = Decimal(0)
-        for item in (*self.allocations, *self.adjustments):
-            if as_of is None or item.on <= as_of:
-                total += item.amount.amount
+        items: list[Allocation | Adjustment] = [*self.allocations, *self.adjustments]
+        total = sum((item.amount.amount for item in items if as_of is None or item.on <= as_of), Decimal(0))
         return Money(total, self.currency)
 
     def open_amount(self, as_of: date | None = None) -> Money:

@@ -7,6 +7,7 @@ bucket holds everything beyond the last edge (``>365``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import polars as pl
@@ -22,7 +23,7 @@ def _check_edges(edges: Sequence[int]) -> tuple[int, ...]:
     """The edges with the ``current`` edge 0 first; a leading 0 is optional in the input."""
     values = tuple(edges)
     valid = all(isinstance(edge, int) and not isinstance(edge, bool) for edge in values)
-    valid = valid and all(later > earlier for earlier, later in zip(values, values[1:], strict=False))
+    valid = valid and all(later > earlier for earlier, later in itertools.pairwise(values))
     valid = valid and len(values) > 0 and values[0] >= 0
     if not valid:
         raise ValidationError("edges", f"expected strictly increasing positive day counts; got {list(values)}")
@@ -32,7 +33,7 @@ def _check_edges(edges: Sequence[int]) -> tuple[int, ...]:
 def aging_labels(edges: Sequence[int] = DEFAULT_EDGES) -> list[str]:
     """Bucket labels in order: ``current``, ``1-30``, …, ``>365`` for the default edges."""
     bounds = _check_edges(edges)
-    ranges = [f"{lower + 1}-{upper}" for lower, upper in zip(bounds, bounds[1:], strict=False)]
+    ranges = [f"{lower + 1}-{upper}" for lower, upper in itertools.pairwise(bounds)]
     return ["current", *ranges, f">{bounds[-1]}"]
 
 

@@ -61,8 +61,8 @@ def currency_table(
     (the power of ten is exact either way). ``minor_units`` defaults to ISO 4217 (``domain.money``). Raises
     :class:`FxRateMissing` for a currency without a rate; the base currency is 1.0 whether listed or not.
     """
-    if currencies.null_count():
-        raise ValidationError("currency", f"expected a currency code on every invoice; {currencies.null_count()} have none")
+    if (missing := currencies.null_count()) > 0:
+        raise ValidationError("currency", f"expected a currency code on every invoice; {missing} have none")
     known_rates = {base_currency: 1.0, **rates}
     codes = sorted(str(code) for code in currencies.cast(pl.String).unique())
     rows: list[tuple[str, float, float, float]] = []

@@ -10,7 +10,7 @@ from tradecredit.domain.buyer import check_ref, find_cycle, new_buyer
 from tradecredit.domain.errors import ValidationError
 from tradecredit.domain.fx import check_rate
 from tradecredit.domain.ledger import AdjustmentKind, Invoice, Payment, new_invoice, new_payment
-from tradecredit.domain.money import Money, check_currency, parse_amount
+from tradecredit.domain.money import Money, check_currency, parse_amount, round_money
 from tradecredit.domain.statements import LINE_ITEMS
 from tradecredit.services.fields import RowValues, not_after
 from tradecredit.services.ledger import allocate_cash
@@ -263,7 +263,8 @@ class InvoiceKind(ImportKind):
                               "an invoice cannot move to another buyer or currency")
                 return False
         if old["amount"] != values["amount"]:
-            settled = context.uow.invoices.settled_totals([old["id"]]).get(old["id"], Decimal(0))
+            settled = round_money(context.uow.invoices.settled_totals([old["id"]]).get(old["id"], Decimal(0)),
+                                  old["currency"])
             if values["amount"] < settled:
                 context.error(staged.line, "amount", f"invoice {ref} already has {settled} settled; the amount "
                                                      f"cannot drop to {values['amount']}")
@@ -332,7 +333,7 @@ class AdjustmentKindImport(ImportKind):
             if record["adjustment_date"] < invoice["issue_date"]:
                 raise ValidationError("date", f"{record['adjustment_date']} is before invoice "
                                               f"{record['invoice_ref']} was issued ({invoice['issue_date']})")
-            open_amount = invoice["amount"] - self.settled[invoice["id"]]
+            open_amount = round_money(invoice["amount"] - self.settled[invoice["id"]], invoice["currency"])
             if amount > open_amount:
                 raise ValidationError("amount", f"{amount} exceeds the open amount {open_amount} "
                                                 f"{invoice['currency']} of invoice {record['invoice_ref']}")

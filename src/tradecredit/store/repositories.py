@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Row, Select, func, insert, select, tuple_, update
+from sqlalchemy import Row, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from tradecredit.domain.errors import NotFound
@@ -47,7 +47,7 @@ class BulkRepository:
 
     @property
     def table(self) -> Any:
-        return self.record.__table__  # type: ignore[attr-defined]
+        return self.record.__table__
 
     def existing(self, keys: Sequence[Any]) -> dict[Any, dict[str, Any]]:
         """Stored rows whose natural key is in ``keys`` (a key is a value, or a tuple for composite keys)."""
@@ -78,11 +78,10 @@ class BuyerRepository(BulkRepository):
     key = ("ref",)
 
     def ids_by_ref(self) -> dict[str, int]:
-        return {ref: id_ for ref, id_ in self.session.execute(select(BuyerRecord.ref, BuyerRecord.id))}
+        return dict(self.session.execute(select(BuyerRecord.ref, BuyerRecord.id)).all())
 
     def parent_links(self) -> dict[int, int | None]:
-        rows = self.session.execute(select(BuyerRecord.id, BuyerRecord.parent_id))
-        return {id_: parent for id_, parent in rows}
+        return dict(self.session.execute(select(BuyerRecord.id, BuyerRecord.parent_id)).all())
 
     def get(self, ref: str) -> BuyerRecord:
         record = self.session.scalar(select(BuyerRecord).where(BuyerRecord.ref == ref))
@@ -124,7 +123,7 @@ class InvoiceRepository(BulkRepository):
         totals: dict[int, Decimal] = defaultdict(Decimal)
         for chunk in _chunks(invoice_ids):
             for record in (AllocationRecord, AdjustmentRecord):
-                query: Select[Any] = (select(record.invoice_id, func.sum(record.amount))
+                query = (select(record.invoice_id, func.sum(record.amount))
                                       .where(record.invoice_id.in_(chunk)).group_by(record.invoice_id))
                 for invoice_id, total in self.session.execute(query):
                     totals[invoice_id] += Decimal(total)

@@ -1,7 +1,7 @@
 """ledger tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 21:55:37.287261
 """
 
@@ -12,7 +12,6 @@ from alembic import op
 
 import tradecredit.store.types
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -20,7 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('buyers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ref', sa.String(length=64), nullable=False),
@@ -168,11 +167,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_allocations_invoice_id'), ['invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_allocations_payment_id'), ['payment_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('allocations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_allocations_payment_id'))
         batch_op.drop_index(batch_op.f('ix_allocations_invoice_id'))
@@ -199,4 +198,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_buyers_country'))
 
     op.drop_table('buyers')
-    
+

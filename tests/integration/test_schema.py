@@ -1,0 +1,47 @@
+"""The migrations build exactly the schema the table models describe, and stale databases are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from tradecredit.bootstrap import App, build
+from tradecredit.config import Settings
+from tradecredit.domain.errors import DatabaseNotReady
+from tradecredit.domain.statements import LINE_ITEMS
+from tradecredit.store.db import make_engine
+from tradecredit.store.tables import Base, StatementRecord
+
+
+def test_the_migrations_and_the_table_models_agree(app: App) -> None:
+    with app.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_a_database_without_the_schema_is_refused_with_the_command_to_run(tmp_path: Path) -> None:
+    app = build(Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    with pytest.raises(DatabaseNotReady, match=r"has no TradeCredit schema; run `tradecredit init`"):
+        app.ensure_ready()
+    before, after = app.migrate()
+    assert (before, after) == (None, "0001")
+    app.ensure_ready()
+    assert app.migrate() == ("0001", "0001")
+
+
+def test_a_database_behind_the_latest_migration_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('0000')")
+    with pytest.raises(DatabaseNotReady, match="is at migration 0000, not 0001"):
+        build(Settings(database_url=url)).ensure_ready()
+
+
+def test_every_statement_line_item_has_a_column() -> None:
+    columns = set(StatementRecord.__table__.columns.keys())
+    assert set(LINE_ITEMS) <= columns
