@@ -34,17 +34,27 @@ def _is_known(code: str) -> bool:
 
 def check_currency(code: str, *, field: str = "currency") -> str:
     """Return the ISO 4217 code in upper case, or raise naming the field."""
+    known = _normalised_currency(code)
+    if known is None:
+        raise ValidationError(field, f"unknown currency code {code!r}; expected an ISO 4217 code such as EUR")
+    return known
+
+
+@lru_cache(maxsize=1024)
+def _normalised_currency(code: str) -> str | None:
     normalised = code.strip().upper()
     if len(normalised) != 3 or not normalised.isalpha() or not _is_known(normalised):
-        raise ValidationError(field, f"unknown currency code {code!r}; expected an ISO 4217 code such as EUR")
+        return None
     return normalised
 
 
+@lru_cache(maxsize=512)
 def minor_unit(currency: str) -> int:
     """Number of decimals of the currency (JPY 0, EUR 2, KWD 3)."""
     return _MINOR_UNIT_EXCEPTIONS.get(check_currency(currency), 2)
 
 
+@lru_cache(maxsize=512)
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_unit(currency))
 
@@ -63,9 +73,13 @@ def parse_amount(text: str | Decimal | int | float, currency: str, *, field: str
     if not value.is_finite():
         raise ValidationError(field, f"{text!r} is not a finite number")
     places = minor_unit(currency)
-    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):
+    step = quantum(currency)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent == -places:
+        return value  # the common case: exactly the currency's decimals
+    if value != value.quantize(step, rounding=ROUND_HALF_EVEN):
         raise ValidationError(field, f"{text} has more than {places} decimal(s), the minor unit of {currency}")
-    return value.quantize(Decimal(1).scaleb(-places))
+    return value.quantize(step)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +92,8 @@ class Money:
     def __post_init__(self) -> None:
         code = check_currency(self.currency)
         object.__setattr__(self, "currency", code)
-        object.__setattr__(self, "amount", round_money(Decimal(self.amount), code))
+        amount = self.amount if isinstance(self.amount, Decimal) else Decimal(self.amount)
+        object.__setattr__(self, "amount", amount.quantize(quantum(code), rounding=ROUND_HALF_EVEN))
 
     @classmethod
     def zero(cls, currency: str) -> Money:

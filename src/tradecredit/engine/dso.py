@@ -50,9 +50,9 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last_day))
 
 
-def _check_positive(field: str, value: int) -> None:
+def _check_positive(field: str, value: int, unit: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(field, f"expected a positive whole number of {field.split('_')[0]}; got {value!r}")
+        raise ValidationError(field, f"expected a positive whole number of {unit}; got {value!r}")
 
 
 def _daily_sales(issued: pl.LazyFrame, *, since: date) -> pl.LazyFrame:
@@ -110,7 +110,7 @@ def dso(
     months, as_of − 1 month], … — see :func:`countback_days`; capped at 24 months; None when there are no
     sales in the 24 months.
     """
-    _check_positive("period_days", period_days)
+    _check_positive("period_days", period_days, "days")
     lazy_invoices, lazy_settlements, table = prepare(
         invoices, settlements, as_of=as_of, rates=rates, base_currency=base_currency,
         base_minor_unit=base_minor_unit, minor_units=minor_units,
@@ -156,8 +156,8 @@ def dso_by_month(
     Int64``, ``sales_minor: Int64`` (issued in (month_end − period_days, month_end]) and ``dso_days:
     Float64`` = receivables / sales × period_days (null when sales are 0). One plan, collected once.
     """
-    _check_positive("months", months)
-    _check_positive("period_days", period_days)
+    _check_positive("months", months, "months")
+    _check_positive("period_days", period_days, "days")
     lazy_invoices, lazy_settlements, table = prepare(
         invoices, settlements, as_of=as_of, rates=rates, base_currency=base_currency,
         base_minor_unit=base_minor_unit, minor_units=minor_units,
@@ -196,7 +196,7 @@ def days_beyond_terms(
     weight_minor: Int64`` (sorted by buyer_id; dbt_days null when the weights sum to 0) and the portfolio
     figure over all weights (None when there are none). ``settlements`` needs a ``kind`` column.
     """
-    _check_positive("lookback_days", lookback_days)
+    _check_positive("lookback_days", lookback_days, "days")
     lazy_invoices, lazy_settlements, table = prepare(
         invoices, settlements, as_of=as_of, rates=rates, base_currency=base_currency,
         base_minor_unit=base_minor_unit, minor_units=minor_units, with_kind=True,

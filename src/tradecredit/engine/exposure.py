@@ -121,7 +121,7 @@ def concentration(exposure_frame: pl.DataFrame, *, key: str = "buyer_id", top_n:
     )
 
 
-def top_debtors(exposure_frame: pl.DataFrame, *, n: int = 10) -> pl.DataFrame:
-    """The ``n`` largest rows of an :func:`exposure` frame by open_minor, ties by buyer_id ascending."""
+def top_debtors(exposure_frame: pl.DataFrame, *, n: int = 10, key: str = "buyer_id") -> pl.DataFrame:
+    """The ``n`` largest rows by open_minor, ties by ``key`` ascending (``group_id`` for group frames)."""
     _check_count("n", n)
-    return exposure_frame.sort(["open_minor", "buyer_id"], descending=[True, False]).head(n)
+    return exposure_frame.sort(["open_minor", key], descending=[True, False]).head(n)

@@ -182,7 +182,7 @@ def open_items(
     ``open_minor: Int64`` (> 0, base-currency minor units) and
     ``days_past_due: Int32`` = as_of − due_date in days (negative while not yet due).
     Settlements dated after ``as_of`` are ignored; settlements of unknown invoices are ignored; an
-    overpaid invoice (open ≤ 0) is not an open item.
+    overpaid invoice (open ≤ 0) is not an open item. Row order is unspecified (sort if it matters).
     """
     lazy_invoices, lazy_settlements, table = prepare(
         invoices, settlements, as_of=as_of, rates=rates, base_currency=base_currency,

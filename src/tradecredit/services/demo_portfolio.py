@@ -72,10 +72,10 @@ class _Profile:
 
 
 PROFILES: dict[str, _Profile] = {
-    "excellent": _Profile(0.30, (-8, 3, -1), 0.3, 0.02, 0, ((0.8, 1.0), (0.8, 1.0))),
-    "average": _Profile(0.46, (0, 20, 3), 1.0, 0.04, 0, ((0.45, 0.7), (0.45, 0.7))),
-    "poor": _Profile(0.11, (20, 90, 35), 1.5, 0.20, 0, ((0.15, 0.35), (0.15, 0.35))),
-    "deteriorating": _Profile(0.10, (0, 12, 2), 1.0, 0.04, 60, ((0.5, 0.65), (0.0, 0.1))),
+    "excellent": _Profile(0.32, (-8, 2, -2), 0.3, 0.02, 0, ((0.8, 1.0), (0.8, 1.0))),
+    "average": _Profile(0.46, (-3, 15, 0), 0.8, 0.04, 0, ((0.45, 0.7), (0.45, 0.7))),
+    "poor": _Profile(0.09, (15, 75, 25), 1.5, 0.20, 0, ((0.15, 0.35), (0.15, 0.35))),
+    "deteriorating": _Profile(0.10, (0, 12, 2), 1.0, 0.04, 45, ((0.5, 0.65), (0.0, 0.1))),
     "insolvent": _Profile(0.03, (0, 15, 3), 1.0, 0.04, 90, ((0.4, 0.55), (0.0, 0.05))),
 }
 SLIDING = ("deteriorating", "insolvent")
@@ -188,11 +188,12 @@ FX_LEVELS: dict[str, tuple[float, float, float]] = {
 }
 FX_PEGS = {"AED": ("USD", 3.6725)}  # units per unit of the anchor
 MINOR_UNITS = {"JPY": 0}
+REF_PREFIXES = {"payment": "PAY", "credit_note": "CN", "write_off": "WO"}
 EIN_PREFIXES = ("20", "26", "27", "45", "46", "47", "81", "82", "83", "84")
 DISPUTE_REASONS = ("damaged goods", "price difference", "quantity short", "late delivery",
                    "wrong item delivered")
 CREDIT_REASONS = ("returned goods", "price correction", "damaged goods", "quantity short", "volume rebate")
-DISPUTE_RATE = 0.02
+DISPUTE_RATES = (0.03, 0.015)  # invoices of the last 12 months, older ones (disputes pile up on recent ones)
 CREDIT_NOTE_RATE = 0.03
 ON_ACCOUNT_RATE = 0.06  # of full payments tried as payment on account (about 3% pass the allocation check)
 GROUP_SHARE = (0.08, 0.12)
@@ -237,8 +238,9 @@ class _Buyer:
 class _Event:
     day: date
     amount: Decimal
+    kind: str = "payment"  # or credit_note, write_off
     reason: str = ""
-    on_account: bool = False
+    on_account: bool = False  # a payment sent without invoice reference
     ref: str = ""
 
 
@@ -279,9 +281,9 @@ def generate_portfolio(*, buyers: int = 300, seed: int = 42, today: date,
     """Generate the six import files' rows; every value is a string, missing optional values are ``""``."""
     _check_arguments(buyers, base_currency)
     rng = random.Random(seed)
-    years = _completed_years(today)
-    fx = _simulate_fx(random.Random(rng.getrandbits(64)), min(_years_before(today, HISTORY_YEARS),
-                                                                 date(years[0] - 2, 12, 24)), today)
+    stale_statements_from = date(_completed_years(today)[0] - 2, 12, 24)
+    fx_from = min(_years_before(today, HISTORY_YEARS), stale_statements_from)
+    fx = _simulate_fx(random.Random(rng.getrandbits(64)), fx_from, today)
     book = _make_buyers(rng, buyers, today)
     invoices = _make_invoices(rng, book, fx, today)
     for invoice in invoices:
@@ -504,7 +506,7 @@ def _plan_history(rng: random.Random, buyer: _Buyer, today: date) -> None:
     if buyer.quality == "deteriorating":
         buyer.onset = today - timedelta(days=rng.randint(180, 365))
     elif buyer.quality == "insolvent":
-        buyer.insolvency = today - timedelta(days=rng.randint(120, 720))
+        buyer.insolvency = today - timedelta(days=rng.randint(45, 720))
         buyer.onset = buyer.insolvency - timedelta(days=rng.randint(180, 330))
         buyer.write_off = buyer.insolvency + timedelta(days=rng.randint(90, 180))
 
@@ -628,13 +630,14 @@ def _settle(rng: random.Random, invoice: _Invoice, today: date) -> None:
         day = _next_business_day(invoice.issue + timedelta(days=rng.randint(3, 45)))
         if day <= stop:
             share = Decimal(str(rng.uniform(0.03, 0.35)))
-            invoice.credits.append(_Event(day, _money(invoice.amount * share, invoice.currency),
-                                          rng.choice(CREDIT_REASONS)))
+            amount = _money(invoice.amount * share, invoice.currency)
+            invoice.credits.append(_Event(day, amount, "credit_note", rng.choice(CREDIT_REASONS)))
     payable = invoice.amount - invoice.adjusted()
-    if rng.random() < DISPUTE_RATE:
+    recent = invoice.issue > today - timedelta(days=365)
+    if rng.random() < DISPUTE_RATES[0 if recent else 1]:
         invoice.disputed, invoice.reason = True, rng.choice(DISPUTE_REASONS)
-        old = invoice.issue < today - timedelta(days=180)
-        undisputed = rng.uniform(0.7, 0.95) if old or rng.random() < 0.5 else 0.0
+        old = invoice.issue < today - timedelta(days=90)
+        undisputed = rng.uniform(0.85, 0.98) if old or rng.random() < 0.5 else 0.0
         payable = _money(payable * Decimal(str(undisputed)), invoice.currency)
     slide = _slide(invoice)
     parts = 1 if rng.random() >= PROFILES[buyer.quality].partial + 0.25 * slide else rng.choice((2, 3))
@@ -682,7 +685,7 @@ def _write_off(invoice: _Invoice, today: date) -> None:
     remaining = invoice.amount - invoice.adjusted() - paid
     if remaining > 0:
         reason = f"buyer insolvent since {buyer.insolvency.isoformat()}"
-        invoice.write_offs.append(_Event(_next_business_day(buyer.write_off), remaining, reason))
+        invoice.write_offs.append(_Event(_next_business_day(buyer.write_off), remaining, "write_off", reason))
 
 
 def _pay_some_on_account(rng: random.Random, invoices: list[_Invoice]) -> None:
@@ -714,41 +717,27 @@ def _oldest_open(candidate: _Invoice, group: list[_Invoice], day: date) -> bool:
 
 
 # ---- event rows --------------------------------------------------------------------------------------------
-def _numbered(events: list[tuple[date, str, str, _Event]], prefix: Callable[[_Event], str]) -> None:
+def _numbered(pairs: list[tuple[_Invoice, _Event]]) -> list[tuple[_Invoice, _Event]]:
+    """Number the events per kind and year in date order; return them sorted by date, then reference."""
     counters: dict[str, int] = defaultdict(int)
-    for day, _, _, event in sorted(events, key=lambda e: e[:3]):
-        key = f"{prefix(event)}-{day.year}"
+    for _, event in sorted(pairs, key=lambda pair: (pair[1].day, pair[0].buyer.ref, pair[0].ref)):
+        key = f"{REF_PREFIXES[event.kind]}-{event.day.year}"
         counters[key] += 1
         event.ref = f"{key}-{counters[key]:06d}"
+    return sorted(pairs, key=lambda pair: (pair[1].day, pair[1].ref))
 
 
 def _payment_rows(invoices: list[_Invoice]) -> list[dict[str, str]]:
-    events = [(p.day, i.buyer.ref, f"{i.ref}/{n}", p) for i in invoices for n, p in enumerate(i.payments)]
-    _numbered(events, lambda _: "PAY")
-    owner = {id(p): i for i in invoices for p in i.payments}
-    rows = []
-    for day, _, _, p in sorted(events, key=lambda e: (e[0], e[3].ref)):
-        invoice = owner[id(p)]
-        rows.append({"payment_ref": p.ref, "buyer_ref": invoice.buyer.ref, "payment_date": day.isoformat(),
-                     "currency": invoice.currency, "amount": str(p.amount),
-                     "invoice_ref": "" if p.on_account else invoice.ref})
-    return rows
+    pairs = _numbered([(invoice, event) for invoice in invoices for event in invoice.payments])
+    return [{"payment_ref": p.ref, "buyer_ref": i.buyer.ref, "payment_date": p.day.isoformat(),
+             "currency": i.currency, "amount": str(p.amount), "invoice_ref": "" if p.on_account else i.ref}
+            for i, p in pairs]
 
 
 def _adjustment_rows(invoices: list[_Invoice]) -> list[dict[str, str]]:
-    kinds: dict[int, tuple[str, _Invoice]] = {}
-    events = []
-    for invoice in invoices:
-        for kind, items in (("credit_note", invoice.credits), ("write_off", invoice.write_offs)):
-            for event in items:
-                kinds[id(event)] = (kind, invoice)
-                events.append((event.day, kind, invoice.ref, event))
-    _numbered(events, lambda e: "CN" if kinds[id(e)][0] == "credit_note" else "WO")
-    rows = []
-    for day, kind, _, event in sorted(events, key=lambda e: (e[0], e[3].ref)):
-        rows.append({"adjustment_ref": event.ref, "invoice_ref": kinds[id(event)][1].ref, "kind": kind,
-                     "date": day.isoformat(), "amount": str(event.amount), "reason": event.reason})
-    return rows
+    pairs = _numbered([(i, event) for i in invoices for event in (*i.credits, *i.write_offs)])
+    return [{"adjustment_ref": a.ref, "invoice_ref": i.ref, "kind": a.kind, "date": a.day.isoformat(),
+             "amount": str(a.amount), "reason": a.reason} for i, a in pairs]
 
 
 # ---- financial statements ----------------------------------------------------------------------------------

@@ -30,9 +30,12 @@ class ImportKind:
     optional: ClassVar[tuple[str, ...]] = ()
     key_columns: ClassVar[tuple[str, ...]]
 
+    present: frozenset[str] = frozenset()  # the columns this file has, set once from its header
+
     def key(self, row: RowValues) -> Any:
-        parts = tuple(row.text(column) or "" for column in self.key_columns)
-        return parts[0] if len(parts) == 1 else parts
+        if len(self.key_columns) == 1:
+            return row.cells.get(self.key_columns[0], "").strip()
+        return tuple(row.cells.get(column, "").strip() for column in self.key_columns)
 
     def parse(self, row: RowValues, context: ImportContext) -> Any:
         raise NotImplementedError  # every kind overrides it; the base class is never registered
@@ -212,7 +215,7 @@ class InvoiceKind(ImportKind):
     optional = ("delivery_date", "disputed", "dispute_reason")
     key_columns = ("invoice_ref",)
 
-    def parse(self, row: RowValues, context: ImportContext) -> tuple[Invoice, set[str]]:
+    def parse(self, row: RowValues, context: ImportContext) -> tuple[Invoice, frozenset[str]]:
         currency = check_currency(row.required("currency"))
         issue = row.date("issue_date")
         due = row.date("due_date")
@@ -223,7 +226,7 @@ class InvoiceKind(ImportKind):
             due_date=due, amount=Money(parse_amount(row.required("amount"), currency), currency),
             delivery_date=row.date("delivery_date", required=False), disputed=row.boolean("disputed"),
             dispute_reason=row.text("dispute_reason"))
-        return invoice, {c for c in self.optional if row.has(c)}
+        return invoice, self.present
 
     def stage(self, batch: list[Staged], context: ImportContext) -> None:
         existing = context.uow.invoices.existing([staged.record[0].ref for staged in batch])

@@ -112,6 +112,7 @@ def import_into(
     name = display_name or path.name
     with open_table(path, name=name) as table:
         columns = _check_header(table, handler, ignore_extra)
+        handler.present = frozenset(c for c in columns if c is not None)
         context = ImportContext(uow, name, uow.clock.today(), uow.clock.now(), base_currency)
         rows = _load_rows(table, columns, handler, context, batch_size, progress)
     if rows == 0:

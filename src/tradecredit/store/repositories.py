@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Row, func, insert, select, tuple_, update
+from sqlalchemy import ARRAY, Row, any_, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from tradecredit.domain.errors import NotFound
@@ -54,15 +54,52 @@ class BulkRepository:
         found: dict[Any, dict[str, Any]] = {}
         columns = [self.table.c[name] for name in self.key]
         for chunk in _chunks(list(dict.fromkeys(keys))):
-            condition = columns[0].in_(chunk) if len(columns) == 1 else tuple_(*columns).in_(chunk)
+            condition = self._key_in(columns, chunk)
             for row in self.session.execute(select(self.table).where(condition)).mappings():
                 key = row[self.key[0]] if len(self.key) == 1 else tuple(row[name] for name in self.key)
                 found[key] = dict(row)
         return found
 
+    def _key_in(self, columns: list[Any], keys: Sequence[Any]) -> Any:
+        """``key IN (...)``; on PostgreSQL one array parameter (= ANY) instead of thousands of placeholders."""
+        if len(columns) > 1:
+            return tuple_(*columns).in_(keys)
+        if self.session.get_bind().dialect.name == "postgresql":
+            return columns[0] == any_(bindparam("keys", list(keys), type_=ARRAY(columns[0].type)))
+        return columns[0].in_(keys)
+
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(self.table), rows)
+        """Insert rows (dicts with the same keys) in the open transaction, by the fastest path per database.
+
+        PostgreSQL gets COPY; elsewhere one executemany of tuples already converted by the column types.
+        Row-by-row ORM inserts cost several times more on a million-row import.
+        """
+        if not rows:
+            return
+        columns = list(rows[0])
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            self._copy(connection, columns, rows)
+        else:
+            self._executemany(connection, columns, rows)
+
+    def _copy(self, connection: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
+        names = ", ".join(columns)
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {self.table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+
+    def _executemany(self, connection: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
+        dialect = connection.dialect
+        processors = [self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+        converted = [[row[name] for row in rows] for name in columns]
+        for index, processor in enumerate(processors):
+            if processor is not None:
+                converted[index] = [None if v is None else processor(v) for v in converted[index]]
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {self.table.name} ({', '.join(columns)}) VALUES ({marks})"
+        connection.exec_driver_sql(sql, list(zip(*converted, strict=True)))
 
     def update_many(self, rows: list[dict[str, Any]]) -> None:
         """Update by primary key; every row carries ``id`` and the columns to set."""
