@@ -29,7 +29,8 @@ def tc(*args: str) -> tuple[int, str]:
 
 @pytest.fixture
 def loaded(cli_env: dict[str, str], tmp_path: Path) -> Path:
-    buyers = [("B1", "上海恒达机械有限公司", "CN", "", "USD", "60", ""), ("B2", "Rossi S.p.A.", "IT", "", "EUR", "30", "")]
+    buyers = [("B1", "上海恒达机械有限公司", "CN", "", "USD", "60", ""),
+              ("B2", "Rossi S.p.A.", "IT", "", "EUR", "30", "")]
     invoices = [("I1", "B1", "2026-08-01", "2026-09-30", "USD", "1000.00"),
                 ("I2", "B2", "2026-10-01", "2026-10-31", "EUR", "600.00"),
                 ("I3", "B2", "2026-11-01", "2026-12-01", "EUR", "400.00")]

@@ -57,7 +57,6 @@ LINE_ITEMS = ("revenue", "cost_of_sales", "gross_profit", "operating_expenses", 
               "interest_expense", "net_income", "total_assets", "fixed_assets", "current_assets", "inventory",
               "receivables", "cash", "total_liabilities", "current_liabilities", "long_term_liabilities",
               "equity", "retained_earnings", "share_capital", "operating_cash_flow")
-FINANCIAL_COLUMNS = ("buyer_ref", "period_end", "currency", *LINE_ITEMS)
 
 
 # ---- behaviour profiles ----------------------------------------------------------------------------------
