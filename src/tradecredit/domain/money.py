@@ -22,14 +22,15 @@ _MINOR_UNIT_EXCEPTIONS: dict[str, int] = {
     "CLF": 4,
     "UYW": 4,
 }
-# Codes with no minor unit in ISO 4217 (precious metals, testing, SDR) are not trade currencies.
-_NOT_TRADE_CURRENCIES = frozenset(["XAU", "XAG", "XPD", "XPT", "XDR", "XTS", "XXX", "XBA", "XBB", "XBC", "XBD",
-                                   "XSU", "XUA"])
+# X-codes are funds, metals, SDR and test codes, except the CFA and CFP francs and the East Caribbean dollar.
+_X_TRADE_CURRENCIES = frozenset(["XAF", "XOF", "XPF", "XCD", "XCG"])
 
 
 @lru_cache(maxsize=512)
 def _is_known(code: str) -> bool:
-    return pycountry.currencies.get(alpha_3=code) is not None and code not in _NOT_TRADE_CURRENCIES
+    if code.startswith("X") and code not in _X_TRADE_CURRENCIES:
+        return False
+    return pycountry.currencies.get(alpha_3=code) is not None
 
 
 def check_currency(code: str, *, field: str = "currency") -> str:

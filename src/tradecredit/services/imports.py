@@ -17,7 +17,8 @@ from typing import Any
 
 from tradecredit.domain.errors import ImportRejected, RowError, ValidationError
 from tradecredit.services.fields import RowValues
-from tradecredit.services.import_kinds import KINDS, ImportKind
+from tradecredit.services.import_base import ImportKind
+from tradecredit.services.import_kinds import KINDS
 from tradecredit.services.readers import Table, open_table
 from tradecredit.store.uow import SqlUnitOfWork
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,26 +70,51 @@ def _encoding(sample: bytes, name: str) -> str:
 
 def _csv_table(raw: IO[bytes], sample: bytes, name: str, size: int) -> Table:
     encoding = _encoding(sample, name)
-    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     first_line = sample.split(b"\n", 1)[0]
     delimiter = ";" if first_line.count(b";") > first_line.count(b",") else ","
-    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    lines = _DecodedLines(raw, encoding, name)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
-    except (UnicodeDecodeError, csv.Error) as error:
+    except csv.Error as error:
         raise reject(name, f"cannot read the header: {error}", line=1) from None
     if header is None or not any(cell.strip() for cell in header):
         raise reject(name, "the file is empty (no header line)")
     return Table(name, [cell.strip() for cell in header], _csv_rows(reader, name), size, raw.tell)
 
 
+class _DecodedLines:
+    """Decode the file line by line, so a line in another encoding is reported with its own line number."""
+
+    def __init__(self, raw: IO[bytes], encoding: str, name: str) -> None:
+        self.raw = raw
+        self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+        self.name = name
+        self.line = 0
+        self.skip_bom = encoding == "utf-8-sig"
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        data = self.raw.readline()
+        if not data:
+            raise StopIteration
+        self.line += 1
+        if self.skip_bom:
+            data = data.removeprefix(codecs.BOM_UTF8)
+            self.skip_bom = False
+        try:
+            return data.decode(self.encoding)
+        except UnicodeDecodeError:
+            raise reject(self.name, "the file switches encoding here: this line is not valid text in the "
+                                    "encoding of the first lines", line=self.line) from None
+
+
 def _csv_rows(reader: Any, name: str) -> Iterator[tuple[int, list[str]]]:
     while True:
         try:
             row = next(reader, None)
-        except UnicodeDecodeError:
-            raise reject(name, "the file switches encoding here: this line is not valid text in the encoding "
-                               "of the first lines", line=reader.line_num + 1) from None
         except csv.Error as error:
             raise reject(name, f"malformed CSV: {error}", line=reader.line_num) from None
         if row is None:

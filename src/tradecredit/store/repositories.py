@@ -61,7 +61,7 @@ class BulkRepository:
         return found
 
     def _key_in(self, columns: list[Any], keys: Sequence[Any]) -> Any:
-        """``key IN (...)``; on PostgreSQL one array parameter (= ANY) instead of thousands of placeholders."""
+        """``key IN (...)``; on PostgreSQL one array parameter (= ANY) instead of thousands of bound parameters."""
         if len(columns) > 1:
             return tuple_(*columns).in_(keys)
         if self.session.get_bind().dialect.name == "postgresql":

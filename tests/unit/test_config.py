@@ -1,0 +1,32 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from tradecredit.config import Settings
+
+
+def test_settings_come_from_the_toml_file_and_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "tc.toml"
+    file.write_text('base_currency = "usd"\ndso_period_days = 30\naging_edges = [0, 15, 45]\n', encoding="utf-8")
+    monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", str(file))
+    monkeypatch.delenv("TRADECREDIT_BASE_CURRENCY", raising=False)
+    settings = Settings()
+    assert (settings.base_currency, settings.dso_period_days, settings.aging_edges) == ("USD", 30, (0, 15, 45))
+    monkeypatch.setenv("TRADECREDIT_DSO_PERIOD_DAYS", "60")
+    assert Settings().dso_period_days == 60
+
+
+def test_an_unknown_base_currency_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", "/nonexistent.toml")
+    monkeypatch.setenv("TRADECREDIT_BASE_CURRENCY", "EURO")
+    with pytest.raises(ValidationError, match="unknown currency code 'EURO'"):
+        Settings()
+
+
+def test_aging_edges_must_increase(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", "/nonexistent.toml")
+    monkeypatch.setenv("TRADECREDIT_AGING_EDGES", "[0, 60, 30]")
+    expected = r"expected increasing day counts starting at 0 or more; got \[0, 60, 30\]"
+    with pytest.raises(ValidationError, match=expected):
+        Settings()
