@@ -116,12 +116,21 @@ def render_dso(report: DsoReport) -> None:
 
 
 def render_exposure(report: ExposureReport) -> None:
-    table = Table(report.by, "name", "country", "open", "overdue", "disputed", "invoices", "oldest dpd", "DBT",
-                  title=f"Exposure by {report.by} at {report.as_of} ({report.base_currency}): total "
+    """All columns on a wide terminal; on a narrow one the columns a credit manager reads first."""
+    wide = console.width >= 110
+    table = Table(title=f"Exposure by {report.by} at {report.as_of} ({report.base_currency}): total "
                         f"{_money(report.total)}, overdue {_money(report.overdue)}", title_justify="left")
+    table.add_column(report.by, no_wrap=True, min_width=7)
+    table.add_column("name", no_wrap=True, overflow="ellipsis", max_width=30 if wide else 18)
+    headings = ("cty", "open", "overdue", "disputed", "invoices", "oldest dpd", "DBT") if wide else (
+        "open", "overdue", "oldest dpd")
+    for heading in headings:
+        table.add_column(heading, justify="right", no_wrap=True)
     for line in report.lines:
-        table.add_row(line.ref, line.name, line.country, _money(line.open), _money(line.overdue),
-                      _money(line.disputed), str(line.invoices), str(line.oldest_days_past_due), _days(line.dbt_days))
+        cells = {"cty": line.country, "open": _money(line.open), "overdue": _money(line.overdue),
+                 "disputed": _money(line.disputed), "invoices": str(line.invoices),
+                 "oldest dpd": str(line.oldest_days_past_due), "DBT": _days(line.dbt_days)}
+        table.add_row(line.ref, line.name, *(cells[h] for h in headings))
     console.print(table)
 
 
@@ -129,6 +138,8 @@ def render_concentration(report: ConcentrationReport) -> None:
     console.print(f"Concentration by {report.by} at {report.as_of}: top {report.top_n} hold "
                   f"{_pct(report.top_share)} of {_money(report.total)} {report.base_currency}; Herfindahl "
                   f"{report.herfindahl:.4f} (like {report.effective_count:.1f} equal debtors)")
+    if not report.top:
+        return
     table = Table(report.by, "name", "open", "share", "cumulative")
     for line in report.top:
         table.add_row(line.ref, line.name, _money(line.open), _pct(line.share), _pct(line.cumulative_share))
