@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from tradecredit.cli.common import console, handled, open_app, parse_day
+from tradecredit.cli.common import actor, console, handled, open_app, parse_day
 from tradecredit.services.ledger import apply_cash_on_account, buyer_account, set_dispute
 
 app = typer.Typer(help="Look into and act on the receivables ledger.", no_args_is_help=True)
@@ -47,7 +47,7 @@ def buyer(
 def apply_cash(buyer_ref: str | None = typer.Option(None, "--buyer", help="only this buyer")) -> None:
     """Apply unallocated cash on account to the oldest open invoices."""
     with handled():
-        made = apply_cash_on_account(open_app().uow(), buyer_ref=buyer_ref)
+        made = apply_cash_on_account(open_app().uow(), buyer_ref=buyer_ref, actor=actor())
         console.print(f"{made} allocation(s) made.")
 
 
@@ -55,7 +55,7 @@ def apply_cash(buyer_ref: str | None = typer.Option(None, "--buyer", help="only 
 def dispute(invoice_ref: str, reason: str = typer.Option(..., help="why the buyer contests it")) -> None:
     """Mark an invoice disputed: oldest-first allocation skips it and collections will pause."""
     with handled():
-        set_dispute(open_app().uow(), invoice_ref=invoice_ref, disputed=True, reason=reason)
+        set_dispute(open_app().uow(), invoice_ref=invoice_ref, disputed=True, reason=reason, actor=actor())
         console.print(f"{invoice_ref} is disputed.")
 
 
@@ -63,5 +63,5 @@ def dispute(invoice_ref: str, reason: str = typer.Option(..., help="why the buye
 def resolve(invoice_ref: str) -> None:
     """Close the dispute on an invoice."""
     with handled():
-        set_dispute(open_app().uow(), invoice_ref=invoice_ref, disputed=False, reason=None)
+        set_dispute(open_app().uow(), invoice_ref=invoice_ref, disputed=False, reason=None, actor=actor())
         console.print(f"{invoice_ref}: dispute resolved.")

@@ -7,7 +7,6 @@ import dataclasses
 import io
 import json
 from collections.abc import Callable, Sequence
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -24,6 +23,7 @@ from tradecredit.services.reports import (
     Snapshot,
     Summary,
     aging_report,
+    as_document,
     concentration_report,
     dso_report,
     exposure_report,
@@ -49,16 +49,8 @@ AS_OF = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)")
 FORMAT = typer.Option(Format.table, "--format", help="table, json (amounts as decimal strings) or csv")
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def to_json(report: object) -> str:
-    return json.dumps(dataclasses.asdict(report), default=_json_default, ensure_ascii=False, indent=2)  # type: ignore[call-overload]
+    return json.dumps(as_document(report), ensure_ascii=False, indent=2)
 
 
 def _emit(report: object, fmt: Format, rows: Sequence[object], render: Callable[[], None]) -> None:

@@ -8,7 +8,11 @@ code, in one table each. The tree::
     │   └── ImportRejected         a file has one or more bad rows (the full list of RowError)
     ├── NotFound                   a referenced record does not exist
     ├── Conflict                   the request contradicts what is stored
-    │   └── DuplicateRecord        the same key arrives twice with different content
+    │   ├── DuplicateRecord        the same key arrives twice with different content
+    │   └── StaleVersion           an update was based on an older version of the record
+    ├── AuthenticationRequired     no valid credentials (or a wrong password)
+    │   └── TooManyAttempts        login throttled after repeated failures
+    ├── PermissionDenied           the user's role does not allow the action
     ├── FxRateMissing              no rate for a currency on or before a date
     ├── AllocationError            a payment cannot be applied as asked
     └── DatabaseNotReady           the database is behind the latest migration
@@ -75,6 +79,27 @@ class Conflict(TradeCreditError):
 
 class DuplicateRecord(Conflict):
     """Raised when the same key arrives twice with different content."""
+
+
+class StaleVersion(Conflict):
+    """Raised when an update carries a version older than the stored one; nothing is changed."""
+
+    def __init__(self, kind: str, key: object, given: int, current: int) -> None:
+        super().__init__(f"{kind} {key} was changed by someone else (you sent version {given}, it is now at "
+                         f"{current}); reload it and apply your change again")
+        self.current = current
+
+
+class AuthenticationRequired(TradeCreditError):
+    """Raised when a request has no valid credentials, or a login gives a wrong user name or password."""
+
+
+class TooManyAttempts(AuthenticationRequired):
+    """Raised when a login is refused because of repeated failures; says until when."""
+
+
+class PermissionDenied(TradeCreditError):
+    """Raised when the user's role does not allow the action."""
 
 
 class FxRateMissing(TradeCreditError):

@@ -109,25 +109,52 @@ def import_into(
     display_name: str | None = None,
 ) -> ImportSummary:
     """Stage one file inside an open unit of work, without committing (the caller decides)."""
+    with open_table(path, name=display_name or path.name) as table:
+        return _import_table(uow, table, kind=kind, base_currency=base_currency, actor=actor, dry_run=dry_run,
+                             ignore_extra=ignore_extra, batch_size=batch_size, progress=progress,
+                             digest=None if dry_run else _sha256(path))
+
+
+def _import_table(uow: SqlUnitOfWork, table: Table, *, kind: str, base_currency: str, actor: str, dry_run: bool,
+                  ignore_extra: bool, batch_size: int, progress: Progress | None, digest: str | None) -> ImportSummary:
     handler = _kind(kind)
-    name = display_name or path.name
-    with open_table(path, name=name) as table:
-        columns = _check_header(table, handler, ignore_extra)
-        handler.present = frozenset(c for c in columns if c is not None)
-        context = ImportContext(uow, name, uow.clock.today(), uow.clock.now(), base_currency)
-        rows = _load_rows(table, columns, handler, context, batch_size, progress)
+    name = table.name
+    columns = _check_header(table, handler, ignore_extra)
+    handler.present = frozenset(c for c in columns if c is not None)
+    context = ImportContext(uow, name, uow.clock.today(), uow.clock.now(), base_currency)
+    rows = _load_rows(table, columns, handler, context, batch_size, progress)
     if rows == 0:
         context.error(0, "", "the file has a header but no data rows")
     if context.writing:
         handler.finish(context)
     if context.error_count:
         raise _rejected(context, rows)
-    if not dry_run:
-        uow.imports.add(kind=kind, file_name=name[:500], sha256=_sha256(path), rows=rows,
+    if digest:  # a file (not a dry run, not an API record): keep its import record and audit it
+        uow.imports.add(kind=kind, file_name=name[:500], sha256=digest, rows=rows,
                         inserted=context.inserted, updated=context.updated, unchanged=context.unchanged,
                         imported_by=actor[:100], imported_at=context.now)
+        uow.audit.record(at=context.now, actor=actor, action="import", entity=kind, key=name,
+                         after={"sha256": digest, "rows": rows, "inserted": context.inserted,
+                                "updated": context.updated, "unchanged": context.unchanged, **context.notes})
     return ImportSummary(kind, name, rows, context.inserted, context.updated, context.unchanged, dry_run,
                          dict(context.notes))
+
+
+def import_records(uow: SqlUnitOfWork, *, kind: str, records: list[dict[str, str]], base_currency: str,
+                   actor: str, source: str = "request") -> ImportSummary:
+    """Load rows given as dicts (an API request) through exactly the checks a file goes through."""
+    header = list(records[0]) if records else []
+    rows = [[str(record.get(column, "") or "") for column in header] for record in records]
+    table = Table(source, header, iter(list(enumerate(rows, start=2))), 0, lambda: 0)
+    with uow:
+        summary = _import_table(uow, table, kind=kind, base_currency=base_currency, actor=actor, dry_run=False,
+                                ignore_extra=False, batch_size=5000, progress=None, digest="")
+        action = "create" if summary.inserted else "update" if summary.updated else None
+        for record in records if action else []:
+            key = " / ".join(record.get(column, "") for column in KINDS[kind].key_columns)
+            uow.audit.record(at=uow.clock.now(), actor=actor, action=action or "", entity=kind, key=key, after=record)
+        uow.commit()
+        return summary
 
 
 def _kind(kind: str) -> ImportKind:

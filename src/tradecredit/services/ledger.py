@@ -9,8 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tradecredit.domain.errors import ValidationError
+from tradecredit.domain.errors import NotFound, ValidationError
 from tradecredit.domain.ledger import Invoice, InvoiceStatus, allocate
+from tradecredit.engine.aging import aging_labels
 from tradecredit.store.uow import SqlUnitOfWork
 
 ALLOCATION_CHUNK = 500
@@ -56,6 +57,29 @@ class BuyerAccount:
     payments: list[PaymentLine]
 
 
+@dataclass(frozen=True)
+class AgingLine:
+    bucket: str
+    currency: str
+    amount: Decimal
+    invoices: int
+
+
+def account_aging(account: BuyerAccount, *, edges: Sequence[int]) -> list[AgingLine]:
+    """The buyer's open invoices by days past due, per invoice currency (bucket labels as in the reports)."""
+    labels = aging_labels(edges)
+    bounds = tuple(edges) if edges[0] == 0 else (0, *edges)
+    sums: dict[tuple[str, str], tuple[Decimal, int]] = {}
+    for line in account.invoices:
+        if line.open_amount > 0:
+            index = sum(1 for edge in bounds if line.days_past_due > edge)
+            amount, count = sums.get((labels[index], line.currency), (Decimal(0), 0))
+            sums[(labels[index], line.currency)] = (amount + line.open_amount, count + 1)
+    currencies = sorted({currency for _, currency in sums})
+    return [AgingLine(label, currency, *sums.get((label, currency), (Decimal(0), 0)))
+            for currency in currencies for label in labels]
+
+
 def buyer_account(uow: SqlUnitOfWork, *, ref: str, as_of: date) -> BuyerAccount:
     """Identity, group, invoices with derived status and open amount at ``as_of``, and payments."""
     with uow:
@@ -69,18 +93,18 @@ def buyer_account(uow: SqlUnitOfWork, *, ref: str, as_of: date) -> BuyerAccount:
             record.registration_id, record.registration_scheme is not None, record.lei, record.industry,
             refs[record.parent_id] if record.parent_id else None,
             sorted(refs[child] for child, parent in links.items() if parent == record.id),
-            [_line(invoice, as_of) for invoice in invoices if invoice.issue_date <= as_of],
+            [invoice_line(invoice, as_of) for invoice in invoices if invoice.issue_date <= as_of],
             [PaymentLine(p.ref, p.on, p.amount.currency, p.amount.amount, p.unallocated().amount, p.invoice_ref)
              for p in payments if p.on <= as_of])
 
 
-def _line(invoice: Invoice, as_of: date) -> InvoiceLine:
+def invoice_line(invoice: Invoice, as_of: date) -> InvoiceLine:
     return InvoiceLine(invoice.ref, invoice.issue_date, invoice.due_date, invoice.currency,
                        invoice.amount.amount, invoice.open_amount(as_of).amount, invoice.status(as_of),
                        invoice.days_past_due(as_of), invoice.dispute_reason)
 
 
-def apply_cash_on_account(uow: SqlUnitOfWork, *, buyer_ref: str | None = None) -> int:
+def apply_cash_on_account(uow: SqlUnitOfWork, *, actor: str, buyer_ref: str | None = None) -> int:
     """Allocate every buyer's (or one buyer's) unallocated cash to its oldest open invoices."""
     with uow:
         ids = uow.buyers.ids_by_ref()
@@ -92,18 +116,26 @@ def apply_cash_on_account(uow: SqlUnitOfWork, *, buyer_ref: str | None = None) -
                                       now=uow.clock.now()))
             uow.allocations.insert_many(rows)
             made += len(rows)
+        uow.audit.record(at=uow.clock.now(), actor=actor, action="apply_cash", entity="buyer", key=buyer_ref or "*",
+                         after={"allocations": made})
         uow.commit()
         return made
 
 
-def set_dispute(uow: SqlUnitOfWork, *, invoice_ref: str, disputed: bool, reason: str | None) -> None:
+def set_dispute(uow: SqlUnitOfWork, *, invoice_ref: str, disputed: bool, reason: str | None, actor: str) -> None:
     """Mark an invoice disputed (with a reason) or resolve the dispute."""
     if disputed and not (reason or "").strip():
         raise ValidationError("reason", "a dispute needs a reason")
     with uow:
-        invoice_id = uow.invoices.id_of(invoice_ref)
-        uow.invoices.set_dispute(invoice_id, disputed=disputed, reason=reason.strip() if disputed and reason
-                                 else None)
+        before = uow.invoices.existing([invoice_ref]).get(invoice_ref)
+        if before is None:
+            raise NotFound("invoice", invoice_ref)
+        new_reason = reason.strip() if disputed and reason else None
+        uow.invoices.set_dispute(before["id"], disputed=disputed, reason=new_reason)
+        uow.audit.record(at=uow.clock.now(), actor=actor, action="dispute" if disputed else "resolve_dispute",
+                         entity="invoice", key=invoice_ref,
+                         before={"disputed": before["disputed"], "dispute_reason": before["dispute_reason"]},
+                         after={"disputed": disputed, "dispute_reason": new_reason})
         uow.commit()
 
 

@@ -7,6 +7,7 @@ currency's minor unit.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -179,6 +180,28 @@ def _exposure_line(snap: Snapshot, row: dict[str, Any], dbt: float | None) -> Ex
 
 
 @dataclass(frozen=True)
+class CountryExposure:
+    country: str
+    buyers: int
+    open: Decimal
+    overdue: Decimal
+    share: float
+
+
+def exposure_by_country(snap: Snapshot) -> list[CountryExposure]:
+    """Open and overdue exposure per buyer country, largest first."""
+    report = exposure_report(snap)
+    sums: dict[str, tuple[int, Decimal, Decimal]] = {}
+    for line in report.lines:
+        count, total, late = sums.get(line.country, (0, Decimal(0), Decimal(0)))
+        sums[line.country] = (count + 1, total + line.open, late + line.overdue)
+    grand = report.total or Decimal(1)
+    rows = [CountryExposure(country, count, total, late, float(total / grand))
+            for country, (count, total, late) in sums.items()]
+    return sorted(rows, key=lambda row: (-row.open, row.country))
+
+
+@dataclass(frozen=True)
 class ConcentrationLine:
     ref: str
     name: str
@@ -222,3 +245,20 @@ class Summary:
 def summary_report(snap: Snapshot, *, edges: Sequence[int], period_days: int, top_n: int) -> Summary:
     return Summary(aging_report(snap, edges=edges), dso_report(snap, period_days=period_days),
                    exposure_report(snap, limit=top_n), concentration_report(snap, top_n=top_n))
+
+
+def as_document(report: object) -> dict[str, Any]:
+    """A report as JSON-ready data: amounts as decimal strings, dates ISO 8601 (the documented shape)."""
+    return _plain(dataclasses.asdict(report))  # type: ignore[call-overload, no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

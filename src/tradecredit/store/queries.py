@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from tradecredit.store.tables import (
     AdjustmentRecord,
     AllocationRecord,
     BuyerRecord,
+    FxRateRecord,
+    ImportBatchRecord,
     InvoiceRecord,
     PaymentRecord,
+    StatementRecord,
 )
 
 Columns = dict[str, list[Any]]
@@ -75,3 +79,117 @@ def ledger_counts(session: Session) -> dict[str, int]:
     for name, record in (("buyers", BuyerRecord), ("invoices", InvoiceRecord), ("payments", PaymentRecord)):
         counts[name] = int(session.scalar(select(func.count()).select_from(record)) or 0)
     return counts
+
+
+SORTS: dict[str, Any] = {"ref": BuyerRecord.ref, "name": BuyerRecord.name, "country": BuyerRecord.country,
+         "created": BuyerRecord.created_at, "updated": BuyerRecord.updated_at}
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that matches ``text`` literally (%, _ and \\ escaped)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_buyers(session: Session, *, q: str | None, country: str | None, parent_id: int | None, sort: str,
+                  offset: int, limit: int) -> tuple[list[BuyerRecord], int]:
+    """Buyers matching a text (name, ref or registration id, case-insensitive), stable order (sort key, id)."""
+    query = select(BuyerRecord)
+    if q:
+        pattern = _like(q.lower())
+        query = query.where(func.lower(BuyerRecord.name).like(pattern, escape="\\")
+                            | func.lower(BuyerRecord.ref).like(pattern, escape="\\")
+                            | func.lower(func.coalesce(BuyerRecord.registration_id, "")).like(pattern, escape="\\"))
+    if country:
+        query = query.where(BuyerRecord.country == country)
+    if parent_id is not None:
+        query = query.where(BuyerRecord.parent_id == parent_id)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    column = SORTS[sort.removeprefix("-")]
+    order: list[Any] = [column.desc() if sort.startswith("-") else column.asc(), BuyerRecord.id.asc()]
+    return list(session.scalars(query.order_by(*order).offset(offset).limit(limit))), total
+
+
+@dataclass(frozen=True, slots=True)
+class OpenByCurrency:
+    currency: str
+    open: Decimal
+    overdue: Decimal
+    invoices: int
+    oldest_due: date | None
+
+
+def open_by_currency(session: Session, *, buyer_ids: list[int], as_of: date) -> list[OpenByCurrency]:
+    """Open and overdue amounts of these buyers' invoices at ``as_of``, per invoice currency (one query)."""
+    parts = [select(r.invoice_id.label("invoice_id"), r.amount.label("amount"))
+             .join(InvoiceRecord, InvoiceRecord.id == r.invoice_id)
+             .where(InvoiceRecord.buyer_id.in_(buyer_ids), date_column <= as_of)
+             for r, date_column in ((AllocationRecord, AllocationRecord.effective_date),
+                                    (AdjustmentRecord, AdjustmentRecord.adjustment_date))]
+    settled_rows = union_all(*parts).subquery()
+    settled = (select(settled_rows.c.invoice_id, func.sum(settled_rows.c.amount).label("total"))
+               .group_by(settled_rows.c.invoice_id).subquery())
+    open_amount = InvoiceRecord.amount - func.coalesce(settled.c.total, 0)
+    overdue = case((InvoiceRecord.due_date < as_of, open_amount), else_=0)
+    query = (select(InvoiceRecord.currency, func.sum(open_amount), func.sum(overdue), func.count(),
+                    func.min(InvoiceRecord.due_date))
+             .outerjoin(settled, settled.c.invoice_id == InvoiceRecord.id)
+             .where(InvoiceRecord.buyer_id.in_(buyer_ids), InvoiceRecord.issue_date <= as_of, open_amount > 0)
+             .group_by(InvoiceRecord.currency))
+    return [OpenByCurrency(currency, Decimal(total), Decimal(late), count, oldest)
+            for currency, total, late, count, oldest in session.execute(query)]
+
+
+def _settled_totals() -> Any:
+    parts = [select(r.invoice_id.label("invoice_id"), r.amount.label("amount"))
+             for r in (AllocationRecord, AdjustmentRecord)]
+    rows = union_all(*parts).subquery()
+    return select(rows.c.invoice_id, func.sum(rows.c.amount).label("total")).group_by(rows.c.invoice_id).subquery()
+
+
+def invoice_page(session: Session, *, buyer_id: int | None, open_only: bool, overdue_on: date | None,
+                 disputed: bool | None, offset: int, limit: int) -> tuple[list[int], int]:
+    """Ids of invoices matching the filters, newest issue first (ties by id), and the total count."""
+    query = select(InvoiceRecord.id)
+    if open_only or overdue_on is not None:
+        settled = _settled_totals()
+        query = query.outerjoin(settled, settled.c.invoice_id == InvoiceRecord.id).where(
+            InvoiceRecord.amount > func.coalesce(settled.c.total, 0))
+    if buyer_id is not None:
+        query = query.where(InvoiceRecord.buyer_id == buyer_id)
+    if overdue_on is not None:
+        query = query.where(InvoiceRecord.due_date < overdue_on)
+    if disputed is not None:
+        query = query.where(InvoiceRecord.disputed.is_(disputed))
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    ordered = query.order_by(InvoiceRecord.issue_date.desc(), InvoiceRecord.id.desc()).offset(offset).limit(limit)
+    return list(session.scalars(ordered)), total
+
+
+def payment_page(session: Session, *, buyer_id: int | None, offset: int, limit: int) -> tuple[list[int], int]:
+    query = select(PaymentRecord.id)
+    if buyer_id is not None:
+        query = query.where(PaymentRecord.buyer_id == buyer_id)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    ordered = query.order_by(PaymentRecord.payment_date.desc(), PaymentRecord.id.desc()).offset(offset).limit(limit)
+    return list(session.scalars(ordered)), total
+
+
+def fx_page(session: Session, *, currency: str | None, offset: int, limit: int) -> tuple[list[Any], int]:
+    query = select(FxRateRecord.rate_date, FxRateRecord.currency, FxRateRecord.rate_to_base)
+    if currency:
+        query = query.where(FxRateRecord.currency == currency)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    ordered = query.order_by(FxRateRecord.rate_date.desc(), FxRateRecord.currency).offset(offset).limit(limit)
+    return list(session.execute(ordered)), total
+
+
+def statements_of(session: Session, buyer_id: int) -> list[StatementRecord]:
+    query = select(StatementRecord).where(StatementRecord.buyer_id == buyer_id).order_by(StatementRecord.period_end)
+    return list(session.scalars(query))
+
+
+def import_history(session: Session, *, offset: int, limit: int) -> tuple[list[ImportBatchRecord], int]:
+    total = int(session.scalar(select(func.count()).select_from(ImportBatchRecord)) or 0)
+    query = select(ImportBatchRecord).order_by(ImportBatchRecord.id.desc()).offset(offset).limit(limit)
+    return list(session.scalars(query)), total

@@ -120,11 +120,27 @@ class BuyerRepository(BulkRepository):
     def parent_links(self) -> dict[int, int | None]:
         return dict(self.session.execute(select(BuyerRecord.id, BuyerRecord.parent_id)).all())
 
+    def find(self, ref: str) -> BuyerRecord | None:
+        return self.session.scalar(select(BuyerRecord).where(BuyerRecord.ref == ref))
+
     def get(self, ref: str) -> BuyerRecord:
-        record = self.session.scalar(select(BuyerRecord).where(BuyerRecord.ref == ref))
+        record = self.find(ref)
         if record is None:
             raise NotFound("buyer", ref)
         return record
+
+    def add(self, **values: Any) -> BuyerRecord:
+        record = BuyerRecord(**values)
+        self.session.add(record)
+        self.session.flush()
+        return record
+
+    def ref_of(self, buyer_id: int) -> str | None:
+        return self.session.scalar(select(BuyerRecord.ref).where(BuyerRecord.id == buyer_id))
+
+    def children_refs(self, buyer_id: int) -> list[str]:
+        query = select(BuyerRecord.ref).where(BuyerRecord.parent_id == buyer_id).order_by(BuyerRecord.ref)
+        return list(self.session.scalars(query))
 
 
 class StatementRepository(BulkRepository):
@@ -206,12 +222,6 @@ class InvoiceRepository(BulkRepository):
         ids = list(self.session.scalars(select(InvoiceRecord.id).where(InvoiceRecord.buyer_id == buyer_id)))
         return self.by_ids(ids, refs)
 
-    def id_of(self, ref: str) -> int:
-        found = self.session.scalar(select(InvoiceRecord.id).where(InvoiceRecord.ref == ref))
-        if found is None:
-            raise NotFound("invoice", ref)
-        return found
-
     def set_dispute(self, invoice_id: int, *, disputed: bool, reason: str | None) -> None:
         self.session.execute(update(InvoiceRecord).where(InvoiceRecord.id == invoice_id)
                              .values(disputed=disputed, dispute_reason=reason))
@@ -242,7 +252,14 @@ class PaymentRepository(BulkRepository):
     def for_buyer(self, buyer_id: int, refs: Mapping[int, str]) -> dict[int, Payment]:
         return self._payments([buyer_id], refs, open_only=False)
 
-    def _payments(self, buyer_ids: Sequence[int], refs: Mapping[int, str], *, open_only: bool) -> dict[int, Payment]:
+    def by_ids(self, ids: Sequence[int], refs: Mapping[int, str]) -> dict[int, Payment]:
+        buyer_ids = list(self.session.scalars(select(PaymentRecord.buyer_id).where(PaymentRecord.id.in_(ids))
+                                              .distinct())) if ids else []
+        found = self._payments(buyer_ids, refs, open_only=False, ids=ids)
+        return {id_: found[id_] for id_ in ids if id_ in found}
+
+    def _payments(self, buyer_ids: Sequence[int], refs: Mapping[int, str], *, open_only: bool,
+                  ids: Sequence[int] | None = None) -> dict[int, Payment]:
         used = (select(AllocationRecord.payment_id, func.sum(AllocationRecord.amount).label("used"))
                 .group_by(AllocationRecord.payment_id).subquery())
         query = (select(PaymentRecord, used.c.used)
@@ -250,6 +267,8 @@ class PaymentRepository(BulkRepository):
                  .where(PaymentRecord.buyer_id.in_(buyer_ids)))
         if open_only:
             query = query.where(PaymentRecord.amount > func.coalesce(used.c.used, 0))
+        if ids is not None:
+            query = query.where(PaymentRecord.id.in_(ids))
         payments: dict[int, Payment] = {}
         for record, _ in self.session.execute(query):
             payments[record.id] = Payment(record.ref, refs[record.buyer_id], record.payment_date,

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradecredit.domain.clock import Clock
+from tradecredit.store.accounts import AuditRepository, TokenRepository, UserRepository, WebSessionRepository
 from tradecredit.store.repositories import (
     AdjustmentRepository,
     AllocationRepository,
@@ -40,6 +41,10 @@ class SqlUnitOfWork:
         self.adjustments = AdjustmentRepository(session)
         self.fx = FxRateRepository(session)
         self.imports = ImportBatchRepository(session)
+        self.users = UserRepository(session)
+        self.tokens = TokenRepository(session)
+        self.web_sessions = WebSessionRepository(session)
+        self.audit = AuditRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

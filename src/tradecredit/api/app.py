@@ -1,0 +1,32 @@
+"""The API application factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from tradecredit import __version__
+from tradecredit.api import errors
+from tradecredit.api.routes import admin, buyers, imports, ledger, reports
+from tradecredit.bootstrap import App
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for module in (buyers, ledger, imports, reports, admin):
+        router.include_router(module.router)
+    return router
+
+
+def create_app(tc: App) -> FastAPI:
+    """The FastAPI app around one TradeCredit ``App`` (settings, database, clock)."""
+    app = FastAPI(title="TradeCredit", version=__version__, openapi_url=f"{API_PREFIX}/openapi.json",
+                  docs_url="/docs", redoc_url=None,
+                  description="Trade-credit risk: the receivables ledger, reports and (to come) assessment, limits, "
+                              "monitoring, collections and credit insurance. Authenticate with "
+                              "`Authorization: Bearer tc_…` (an API token) or a browser session.")
+    app.state.tc = tc
+    errors.install(app)
+    app.include_router(api_router())
+    return app

@@ -1,0 +1,22 @@
+"""The served application: the API and the web dashboard on one ASGI app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tradecredit.api.app import create_app
+from tradecredit.bootstrap import App, build
+from tradecredit.web.routes import install as install_web
+
+
+def create_server(tc: App) -> FastAPI:
+    app = create_app(tc)
+    install_web(app)
+    return app
+
+
+def main_app() -> FastAPI:
+    """Uvicorn factory: settings from the environment; the database must be migrated."""
+    tc = build()
+    tc.ensure_ready()
+    return create_server(tc)
