@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck contracts bench install install-dev clean
+.PHONY: run test lint typecheck contracts chromium bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,8 @@ run: $(STAMP)
 	$(BIN)/tradecredit init
 	$(BIN)/tradecredit demo --if-empty
 	$(BIN)/tradecredit report summary
+	$(BIN)/tradecredit users ensure-admin
+	$(BIN)/tradecredit serve --host 127.0.0.1 --port 8000
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -36,7 +38,13 @@ typecheck: $(DEVSTAMP)
 contracts: $(DEVSTAMP)
 	$(BIN)/lint-imports
 
-test: lint typecheck contracts
+# Browser tests drive Debian's Chromium; install it when it is missing (root on CI and dev machines).
+chromium:
+	@command -v /usr/bin/chromium >/dev/null || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; browser tests will be skipped"; }
+
+test: lint typecheck contracts chromium
 	$(BIN)/pytest -q
 
 bench: $(DEVSTAMP)

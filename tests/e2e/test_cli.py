@@ -106,3 +106,28 @@ def test_the_demo_loads_once_and_reports_on_it(cli_env: dict[str, str]) -> None:
     summary = json.loads(out)
     buckets_total = sum(float(b["amount"]) for b in summary["aging"]["buckets"])
     assert round(buckets_total, 2) == float(summary["aging"]["total"]) == float(summary["dso"]["receivables"])
+
+
+def test_users_are_added_listed_given_tokens_and_disabled(cli_env: dict[str, str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADECREDIT_NEW_PASSWORD", "a long enough password")
+    code, out = tc("users", "add", "li.wei", "--role", "analyst", "--name", "李伟", "--language", "zh")
+    assert (code, out.strip()) == (0, "User li.wei added with role analyst.")
+    code, out = tc("users", "add", "li.wei", "--role", "analyst")
+    assert (code, "user li.wei already exists" in out) == (5, True)
+    code, out = tc("users", "add", "bob", "--role", "boss")
+    assert code == 3 and "unknown role 'boss'" in out
+    code, out = tc("users", "token", "li.wei", "--name", "erp")
+    assert code == 0 and "tc_" in out
+    code, out = tc("users", "list")
+    assert code == 0 and "李伟" in out and "analyst" in out
+    assert tc("users", "disable", "li.wei")[0] == 0
+    assert "no" in tc("users", "list")[1]
+
+
+def test_the_first_admin_gets_a_password_once(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRADECREDIT_ADMIN_PASSWORD", raising=False)
+    code, out = tc("users", "ensure-admin")
+    assert code == 0 and "Created user admin with password" in out
+    code, out = tc("users", "ensure-admin")
+    assert code == 0 and "Users exist already" in out

@@ -10,12 +10,13 @@ from tradecredit.api.routes import admin, buyers, imports, ledger, reports
 from tradecredit.bootstrap import App
 
 API_PREFIX = "/api/v1"
+ROUTERS: tuple[APIRouter, ...] = (buyers.router, ledger.router, imports.router, reports.router, admin.router)
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (buyers, ledger, imports, reports, admin):
-        router.include_router(module.router)
+    for area in ROUTERS:
+        router.include_router(area)
     return router
 
 

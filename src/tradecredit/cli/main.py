@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.progress import Progress
 
-from tradecredit.cli import imports, ledger, reports
+from tradecredit.cli import imports, ledger, reports, users
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day
 from tradecredit.services.demo import LOAD_ORDER, load_demo
 
@@ -14,6 +14,7 @@ app = typer.Typer(help="TradeCredit: trade-credit risk for credit managers, coll
 app.add_typer(imports.app, name="import")
 app.add_typer(reports.app, name="report")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(users.app, name="users")
 
 
 @app.command()
@@ -52,6 +53,23 @@ def demo(
             return
         for summary in result.imports:
             console.print(f"{summary.kind:12} {summary.inserted:>8} loaded")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, min=1, max=65535),
+    workers: int = typer.Option(1, min=1, max=64, help="processes; see docs/deployment.md"),
+) -> None:
+    """Serve the API (/api/v1, docs at /docs) and the dashboard."""
+    import uvicorn
+
+    with handled():
+        tc = open_app()
+        tc.close()
+        console.print(f"TradeCredit at http://{host}:{port}/ (API docs at http://{host}:{port}/docs)")
+        uvicorn.run("tradecredit.server:main_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", proxy_headers=True)
 
 
 def main() -> None:

@@ -10,14 +10,14 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field
 
 from tradecredit.api.deps import Admin, AppDep, Viewer
-from tradecredit.api.schemas.common import PageRead, Schema
+from tradecredit.api.schemas.common import PageRead, ReadModel, Schema
 from tradecredit.services import users as service
 from tradecredit.services.audit import audit_trail
 
 router = APIRouter(tags=["administration"])
 
 
-class MeRead(Schema):
+class MeRead(ReadModel):
     username: str
     role: str
     language: str
@@ -31,7 +31,7 @@ class UserCreate(Schema):
     language: str = "en"
 
 
-class UserRead(Schema):
+class UserRead(ReadModel):
     username: str
     display_name: str
     role: str
@@ -44,13 +44,13 @@ class TokenCreate(Schema):
     name: str = Field(min_length=1, max_length=100)
 
 
-class TokenRead(Schema):
+class TokenRead(ReadModel):
     token: str = Field(description="shown once: only its hash is stored")
     name: str
     username: str
 
 
-class AuditRead(Schema):
+class AuditRead(ReadModel):
     id: int
     at: datetime
     actor: str

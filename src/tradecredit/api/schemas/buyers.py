@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from tradecredit.api.schemas.common import Schema
+from tradecredit.api.schemas.common import ReadModel, Schema
 
 
 class BuyerCreate(Schema):
@@ -36,13 +36,14 @@ class BuyerUpdate(Schema):
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
 
 
-class BuyerRead(Schema):
+class BuyerRead(ReadModel):
     ref: str
     name: str
     country: str
     currency: str
     payment_terms_days: int
     registration_id: str | None
+    registration_scheme: str | None = Field(description="the python-stdnum scheme that verified it, if any")
     registration_verified: bool
     lei: str | None
     industry: str | None
@@ -52,7 +53,7 @@ class BuyerRead(Schema):
     updated_at: datetime
 
 
-class ExposureRead(Schema):
+class ExposureRead(ReadModel):
     as_of: date
     currency: str
     open: Decimal
@@ -66,7 +67,7 @@ class BuyerDetailRead(BuyerRead):
     exposure: ExposureRead
 
 
-class GroupNodeRead(Schema):
+class GroupNodeRead(ReadModel):
     ref: str
     name: str
     country: str

@@ -19,4 +19,12 @@ class PageRead(BaseModel, Generic[T]):
 
 
 class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True, extra="forbid")
+    """Request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadModel(BaseModel):
+    """Responses: built from service results, which may carry more than the response shows."""
+
+    model_config = ConfigDict(from_attributes=True, extra="ignore")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from tradecredit.api.schemas.common import Schema
+from tradecredit.api.schemas.common import ReadModel, Schema
 
 
 class InvoiceCreate(Schema):
@@ -22,7 +22,7 @@ class InvoiceCreate(Schema):
     dispute_reason: str | None = Field(default=None, max_length=500)
 
 
-class InvoiceRead(Schema):
+class InvoiceRead(ReadModel):
     ref: str
     buyer_ref: str
     issue_date: date
@@ -35,7 +35,7 @@ class InvoiceRead(Schema):
     dispute_reason: str | None
 
 
-class SettlementRead(Schema):
+class SettlementRead(ReadModel):
     ref: str
     kind: str
     date: date
@@ -59,13 +59,13 @@ class PaymentCreate(Schema):
     invoice_ref: str | None = Field(default=None, max_length=64)
 
 
-class AllocationRead(Schema):
+class AllocationRead(ReadModel):
     invoice_ref: str
     amount: Decimal
     date: date
 
 
-class PaymentRead(Schema):
+class PaymentRead(ReadModel):
     ref: str
     buyer_ref: str
     payment_date: date
@@ -82,7 +82,7 @@ class StatementCreate(Schema):
     items: dict[str, Decimal | None] = Field(default_factory=dict, examples=[{"revenue": "1000000.00"}])
 
 
-class StatementRead(Schema):
+class StatementRead(ReadModel):
     buyer_ref: str
     period_end: date
     currency: str
@@ -95,13 +95,13 @@ class FxRateCreate(Schema):
     rate_to_base: Decimal
 
 
-class FxRateRead(Schema):
+class FxRateRead(ReadModel):
     date: date
     currency: str
     rate_to_base: Decimal
 
 
-class ImportRead(Schema):
+class ImportRead(ReadModel):
     kind: str
     file: str
     rows: int

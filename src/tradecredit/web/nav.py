@@ -1,0 +1,28 @@
+"""The navigation: one list of pages, each shown only to users whose role allows it.
+
+A new page is added by appending one entry; ``endpoint`` is the route name of its page (``name=`` on the route).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tradecredit.domain.users import Role, allows
+from tradecredit.web.i18n import N_
+
+
+class NavEntry(NamedTuple):
+    endpoint: str
+    label: str
+    role: Role
+
+
+NAV: list[NavEntry] = [
+    NavEntry("overview", N_("Overview"), Role.VIEWER),
+    NavEntry("buyers", N_("Buyers"), Role.VIEWER),
+    NavEntry("import", N_("Import"), Role.ANALYST),
+]
+
+
+def visible(role: Role) -> list[NavEntry]:
+    return [entry for entry in NAV if allows(role, entry.role)]
