@@ -22,7 +22,8 @@ def api(app: App) -> Clients:
 
 @pytest.fixture
 def ledger(app: App, api: Clients, tmp_path: Path) -> Clients:
-    buyers = [("B1", "上海恒达机械有限公司", "CN", "", "EUR", "60", ""), ("B2", "Rossi S.p.A.", "IT", "", "EUR", "30", ""),
+    buyers = [("B1", "上海恒达机械有限公司", "CN", "", "EUR", "60", ""),
+              ("B2", "Rossi S.p.A.", "IT", "", "EUR", "30", ""),
               ("B3", "Rossi Sud S.r.l.", "IT", "", "EUR", "30", "B2")]
     invoices = [("I1", "B2", "2026-09-01", "2026-10-01", "EUR", "1000.00"),
                 ("I2", "B2", "2026-11-01", "2026-12-01", "EUR", "250.00"),

@@ -52,7 +52,7 @@ def test_repeated_failures_lock_the_account_for_the_lockout_period(app: App, ana
 
 
 def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(app: App) -> None:
-    with pytest.raises(AuthenticationRequired, match="^wrong user name or password$"):
+    with pytest.raises(AuthenticationRequired, match=r"^wrong user name or password$"):
         users.login(app.uow(), username="nobody", password=PASSWORD, throttle=Throttle())
 
 
