@@ -238,3 +238,19 @@ def test_a_payment_for_another_buyers_invoice_is_refused(ledger: App, tmp_path: 
 def test_fx_rates_for_the_base_currency_are_refused(app: App, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "fx.csv", ("date", "currency", "rate_to_base"), [("2026-01-02", "EUR", "1")])
     assert rejected(app, "fx", path).errors[0].reason == "EUR is the base currency; its rate is always 1"
+
+
+def test_an_import_that_changes_records_audits_each_change_with_before_and_after(ledger: App, tmp_path: Path) -> None:
+    from tradecredit.services.audit import audit_trail
+
+    moved = [("I1", "B2", "2026-01-10", "2026-03-11", "EUR", "1000.00")]
+    load(ledger, "invoices", write_csv(tmp_path / "moved.csv", INVOICE_HEADER, moved))
+    regrouped = [("B3", "Müller Austria GmbH", "AT", "", "EUR", "45", "")]
+    load(ledger, "buyers", write_csv(tmp_path / "regroup.csv", BUYER_HEADER, regrouped))
+    events, _ = audit_trail(ledger.uow())
+    changes = [(e.action, e.entity, e.key, e.before, e.after) for e in events if e.action == "import_update"]
+    assert changes == [("import_update", "buyers", "B3", {"parent_ref": "B2"}, {"parent_ref": None}),
+                       ("import_update", "invoices", "I1", {"due_date": "2026-02-09"}, {"due_date": "2026-03-11"})]
+    files = [(e.entity, e.key, e.after["rows"]) for e in events if e.action == "import"]
+    assert files == [("buyers", "regroup.csv", 1), ("invoices", "moved.csv", 1), ("invoices", "invoices.csv", 3),
+                     ("buyers", "buyers.csv", 3)]

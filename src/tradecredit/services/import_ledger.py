@@ -63,6 +63,7 @@ class InvoiceKind(ImportKind):
             elif not changed(old, values):
                 context.unchanged += 1
             elif self._may_change(staged, old, values, context):
+                context.audit_update("invoices", invoice.ref, old, values)
                 updates.append({**values, "id": old["id"]})
                 context.updated += 1
         write(context, inserts, updates, context.uow.invoices)

@@ -27,6 +27,7 @@ class BuyerKind(ImportKind):
     def __init__(self) -> None:
         self.parents: dict[str, tuple[str | None, int]] = {}
         self.unchanged_refs: set[str] = set()
+        self.inserted_refs: set[str] = set()
 
     def parse(self, row: RowValues, context: ImportContext) -> dict[str, Any]:
         record: dict[str, Any] = {"ref": row.required("buyer_ref"), "name": row.required("name"),
@@ -48,10 +49,12 @@ class BuyerKind(ImportKind):
             if values is None:
                 continue
             if old is None:
+                self.inserted_refs.add(staged.record["ref"])
                 inserts.append({**values, "ref": staged.record["ref"], "version": 1,
                                 "created_at": context.now, "updated_at": context.now})
                 context.inserted += 1
             elif changed(old, values):
+                context.audit_update("buyers", staged.record["ref"], old, values)
                 updates.append({**values, "id": old["id"], "version": old["version"] + 1,
                                 "updated_at": context.now})
                 context.updated += 1
@@ -105,12 +108,17 @@ class BuyerKind(ImportKind):
 
     def _write_parents(self, context: ImportContext, ids: dict[str, int], links: dict[str, str | None]) -> None:
         current = context.uow.buyers.parent_links()
+        refs = {id_: ref for ref, id_ in ids.items()}
         updates = []
         for ref in self.parents:
             parent = links[ref]
             wanted = ids[parent] if parent else None
             if current[ids[ref]] != wanted:
                 updates.append({"id": ids[ref], "parent_id": wanted})
+                if ref not in self.inserted_refs:
+                    old_parent = current[ids[ref]]
+                    context.audit_update("buyers", ref, {"parent_ref": refs.get(old_parent) if old_parent else None},
+                                         {"parent_ref": parent})
                 if ref in self.unchanged_refs:
                     context.unchanged -= 1
                     context.updated += 1
@@ -152,6 +160,8 @@ class StatementKind(ImportKind):
                                 "created_at": context.now})
                 context.inserted += 1
             elif changed(old, values):
+                context.audit_update("financials", f"{staged.record['buyer_ref']} / {staged.record['period_end']}",
+                                     old, values)
                 updates.append({**values, "id": old["id"]})
                 context.updated += 1
             else:
@@ -184,6 +194,8 @@ class FxKind(ImportKind):
                 inserts.append(staged.record)
                 context.inserted += 1
             elif changed(old, staged.record):
+                context.audit_update("fx", f"{staged.record['currency']} / {staged.record['rate_date']}", old,
+                                     staged.record)
                 updates.append({**staged.record, "id": old["id"]})
                 context.updated += 1
             else:

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ class ImportContext:
     today: date
     now: datetime
     base_currency: str
+    actor: str = "system"
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     inserted: int = 0
@@ -59,6 +61,14 @@ class ImportContext:
     def writing(self) -> bool:
         """Rows are written only while the file is clean; afterwards they are only validated."""
         return self.error_count == 0
+
+    def audit_update(self, entity: str, key: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Record the fields an import changes on an existing record (inserts are covered by the file's event)."""
+        changed = {name for name, value in after.items() if before.get(name) != value}
+        if changed:
+            self.uow.audit.record(at=self.now, actor=self.actor, action="import_update", entity=entity, key=key,
+                                  before={name: _jsonable(before.get(name)) for name in sorted(changed)},
+                                  after={name: _jsonable(after[name]) for name in sorted(changed)})
 
     def error(self, line: int, column: str, reason: str) -> None:
         self.error_count += 1
@@ -121,7 +131,7 @@ def _import_table(uow: SqlUnitOfWork, table: Table, *, kind: str, base_currency:
     name = table.name
     columns = _check_header(table, handler, ignore_extra)
     handler.present = frozenset(c for c in columns if c is not None)
-    context = ImportContext(uow, name, uow.clock.today(), uow.clock.now(), base_currency)
+    context = ImportContext(uow, name, uow.clock.today(), uow.clock.now(), base_currency, actor)
     rows = _load_rows(table, columns, handler, context, batch_size, progress)
     if rows == 0:
         context.error(0, "", "the file has a header but no data rows")
@@ -155,6 +165,14 @@ def import_records(uow: SqlUnitOfWork, *, kind: str, records: list[dict[str, str
             uow.audit.record(at=uow.clock.now(), actor=actor, action=action or "", entity=kind, key=key, after=record)
         uow.commit()
         return summary
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _kind(kind: str) -> ImportKind:
