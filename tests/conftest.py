@@ -83,3 +83,16 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", str(tmp_path / "absent.toml"))
     monkeypatch.delenv("TRADECREDIT_BASE_CURRENCY", raising=False)
     return {"TRADECREDIT_DATABASE_URL": database_url}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Production argon2 parameters cost ~50 ms a hash; tests create many users, so they use cheap ones."""
+    from argon2 import PasswordHasher
+
+    from tradecredit.services import users
+
+    production = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    users._hasher = production

@@ -146,3 +146,10 @@ def test_unknown_records_are_404_problems(ledger: Clients) -> None:
     missing = ledger[Role.VIEWER].get("/api/v1/buyers/NOPE")
     assert (missing.status_code, missing.headers["content-type"]) == (404, "application/problem+json")
     assert missing.json()["detail"] == "buyer NOPE not found"
+
+
+def test_a_buyer_cannot_become_the_parent_of_its_own_parent(ledger: Clients) -> None:
+    answer = ledger[Role.ANALYST].patch("/api/v1/buyers/B2", json={"version": 1, "parent_ref": "B3"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"field": "parent_ref",
+                                        "reason": "group links would form a cycle: B2 → B3 → B2"}]

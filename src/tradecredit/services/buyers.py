@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tradecredit.domain.buyer import Buyer, find_cycle, new_buyer
+from tradecredit.domain.buyer import Buyer, new_buyer
 from tradecredit.domain.errors import Conflict, NotFound, StaleVersion, ValidationError
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.money import round_money
@@ -90,7 +90,7 @@ def get_buyer(uow: SqlUnitOfWork, *, ref: str, base_currency: str, as_of: date |
     with uow:
         day = as_of or uow.clock.today()
         record = uow.buyers.get(ref)
-        parent_ref = uow.buyers.ref_of(record.parent_id) if record.parent_id else None
+        parent_ref = _parent_ref(uow, record)
         members = uow.buyers.children_refs(record.id)
         view = _view(record, {record.parent_id: parent_ref} if record.parent_id and parent_ref else {})
         exposure = _exposure(uow, [record.id], day, base_currency)
@@ -154,7 +154,7 @@ def create_buyer(uow: SqlUnitOfWork, *, values: dict[str, Any], actor: str, base
         uow.audit.record(at=now, actor=actor, action="create", entity="buyer", key=buyer.ref,
                          after=_state(record, buyer.parent_ref))
         uow.commit()
-        return _view(record, _refs(uow))
+        return _view(record, {parent_id: buyer.parent_ref} if parent_id and buyer.parent_ref else {})
 
 
 def update_buyer(uow: SqlUnitOfWork, *, ref: str, changes: dict[str, Any], version: int, actor: str) -> BuyerView:
@@ -166,8 +166,7 @@ def update_buyer(uow: SqlUnitOfWork, *, ref: str, changes: dict[str, Any], versi
         record = uow.buyers.get(ref)
         if record.version != version:
             raise StaleVersion("buyer", ref, version, record.version)
-        refs = _refs(uow)
-        current = {**_state(record, refs.get(record.parent_id) if record.parent_id else None), "ref": ref}
+        current = {**_state(record, _parent_ref(uow, record)), "ref": ref}
         buyer = _validated({**current, **changes})
         before = _state(record, current["parent_ref"])
         parent_id = _parent_id(uow, buyer)
@@ -181,7 +180,7 @@ def update_buyer(uow: SqlUnitOfWork, *, ref: str, changes: dict[str, Any], versi
                          before={k: v for k, v in before.items() if after[k] != v},
                          after={k: v for k, v in after.items() if before[k] != v})
         uow.commit()
-        return _view(record, _refs(uow))
+        return _view(record, {parent_id: buyer.parent_ref} if parent_id and buyer.parent_ref else {})
 
 
 def _validated(values: dict[str, Any]) -> Buyer:
@@ -192,18 +191,21 @@ def _validated(values: dict[str, Any]) -> Buyer:
 
 
 def _parent_id(uow: SqlUnitOfWork, buyer: Buyer) -> int | None:
+    """The parent's id; refuses a parent that is the buyer itself or one of its own subsidiaries."""
     if buyer.parent_ref is None:
         return None
     parent = uow.buyers.find(buyer.parent_ref)
     if parent is None:
         raise NotFound("buyer", buyer.parent_ref)
-    refs = _refs(uow)
-    links: dict[str, str | None] = {refs[c]: refs[p] if p else None for c, p in uow.buyers.parent_links().items()}
-    links[buyer.ref] = buyer.parent_ref
-    cycle = find_cycle(links)
-    if cycle:
+    chain = [buyer.parent_ref, *uow.buyers.ancestor_refs(parent.id)]
+    if buyer.ref in chain:
+        cycle = [buyer.ref, *chain[:chain.index(buyer.ref) + 1]]
         raise ValidationError("parent_ref", f"group links would form a cycle: {' → '.join(cycle)}")
     return parent.id
+
+
+def _parent_ref(uow: SqlUnitOfWork, record: BuyerRecord) -> str | None:
+    return uow.buyers.ref_of(record.parent_id) if record.parent_id else None
 
 
 def _columns(buyer: Buyer) -> dict[str, Any]:

@@ -138,6 +138,17 @@ class BuyerRepository(BulkRepository):
     def ref_of(self, buyer_id: int) -> str | None:
         return self.session.scalar(select(BuyerRecord.ref).where(BuyerRecord.id == buyer_id))
 
+    def ancestor_refs(self, buyer_id: int, *, limit: int = 64) -> list[str]:
+        """Refs of the buyer's parent, grandparent, … (groups are shallow: one query per level)."""
+        refs: list[str] = []
+        current: int | None = buyer_id
+        while current is not None and len(refs) < limit:
+            row = self.session.execute(select(BuyerRecord.parent_id).where(BuyerRecord.id == current)).first()
+            current = row[0] if row else None
+            if current is not None:
+                refs.append(self.ref_of(current) or "")
+        return refs
+
     def children_refs(self, buyer_id: int) -> list[str]:
         query = select(BuyerRecord.ref).where(BuyerRecord.parent_id == buyer_id).order_by(BuyerRecord.ref)
         return list(self.session.scalars(query))
