@@ -20,7 +20,17 @@ from tradecredit.domain.users import Role, Throttle, allows
 from tradecredit.services import users
 from tradecredit.services.users import CSRF_HEADER, SESSION_COOKIE, WebSession
 from tradecredit.web.i18n import N_, gettext
-from tradecredit.web.pages import CsrfFailed, WebRoute, language_of, redirect, render, safe_next, tc_of, url
+from tradecredit.web.pages import (
+    CsrfFailed,
+    WebRoute,
+    language_of,
+    printable,
+    redirect,
+    render,
+    safe_next,
+    tc_of,
+    url,
+)
 
 LOGIN_CSRF_COOKIE = "tc_login_csrf"
 CSRF_FIELD = "csrf_token"
@@ -82,7 +92,7 @@ def _login_page(request: Request, *, next_path: str, status: int = 200, error: s
 
 
 @router.get("/login", name="login")
-def login_form(request: Request, next: str = "/") -> Response:  # noqa: A002 - the conventional parameter name
+def login_form(request: Request, next: str = "/") -> Response:
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         try:
@@ -95,14 +105,15 @@ def login_form(request: Request, next: str = "/") -> Response:  # noqa: A002 - t
 
 @router.post("/login")
 def login(request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-          csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
+          csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
     target = safe_next(next)
     code = language_of(request, None)
     if not _same(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         return _login_page(request, next_path=target, status=403, username=username, error=gettext(
             code, N_("The login form has expired. Please try again.")))
     try:
-        session = users.login(tc_of(request).uow(), username=username, password=password, throttle=THROTTLE)
+        session = users.login(tc_of(request).uow(), username=printable(username), password=password,
+                              throttle=THROTTLE)
     except TooManyAttempts as error:
         return _login_page(request, next_path=target, status=429, username=username, detail=str(error),
                            error=gettext(code, N_("Too many failed logins: this account is locked for a while.")))
@@ -126,6 +137,6 @@ def logout(request: Request, session: Posted) -> Response:
 
 @router.post("/language", name="language")
 def language(request: Request, session: Posted, language: Annotated[str, Form()] = "en",
-             next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
+             next: Annotated[str, Form()] = "/") -> Response:
     users.set_language(tc_of(request).uow(), username=session.principal.username, language=language)
     return redirect(safe_next(next))

@@ -71,6 +71,11 @@ def gettext(code: str, message: str, **values: object) -> str:
     return text % values if values else text
 
 
+def bucket_label(code: str, bucket: str) -> str:
+    """An aging bucket's name: "current" is translated, day ranges read the same in every language."""
+    return gettext(code, N_("Not due")) if bucket == "current" else gettext(code, N_("%(range)s days"), range=bucket)
+
+
 def negotiate(accept_language: str | None) -> str:
     """The language a browser asks for (``zh*`` → zh, ``en*`` → en), by quality; English when none fits."""
     choices: list[tuple[float, int, str]] = []

@@ -24,5 +24,14 @@ NAV: list[NavEntry] = [
 ]
 
 
+ROLE_LABELS: dict[Role, str] = {
+    Role.VIEWER: N_("Viewer"),
+    Role.COLLECTOR: N_("Collector"),
+    Role.ANALYST: N_("Analyst"),
+    Role.CREDIT_MANAGER: N_("Credit manager"),
+    Role.ADMIN: N_("Administrator"),
+}
+
+
 def visible(role: Role) -> list[NavEntry]:
     return [entry for entry in NAV if allows(role, entry.role)]

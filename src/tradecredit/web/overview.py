@@ -13,7 +13,7 @@ from tradecredit.bootstrap import App
 from tradecredit.domain.errors import TradeCreditError
 from tradecredit.services import reports
 from tradecredit.web.auth import Viewer
-from tradecredit.web.i18n import N_, Formatter, formatter, gettext
+from tradecredit.web.i18n import N_, Formatter, bucket_label, formatter, gettext
 from tradecredit.web.pages import WebRoute, language_of, render, tc_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -44,11 +44,6 @@ def figures(snap: reports.Snapshot, tc: App) -> Figures:
                    reports.concentration_report(snap, top_n=settings.top_n))
 
 
-def bucket_label(code: str, bucket: str) -> str:
-    """Aging bucket names: "current" is translated, day ranges read the same in every language."""
-    return gettext(code, N_("Not due")) if bucket == "current" else gettext(code, N_("%(range)s days"), range=bucket)
-
-
 def charts(found: Figures, code: str, fmt: Formatter) -> dict[str, dict[str, Any]]:
     """Chart data for static/app.js: labels, one or more series, and the unit of the values."""
     currency = found.aging.base_currency
@@ -57,14 +52,17 @@ def charts(found: Figures, code: str, fmt: Formatter) -> dict[str, dict[str, Any
         "dso": {"kind": "line", "unit": "days", "labels": [fmt.month(p.month_end) for p in found.dso.trend],
                 "series": [{"label": gettext(code, N_("DSO (days)")), "data": [p.dso_days for p in found.dso.trend]}]},
         "aging": {"kind": "bar", "unit": "money", "currency": currency, "palette": "aging",
-                  "labels": [bucket_label(code, b.bucket) for b in found.aging.buckets],
+                  "axis": gettext(code, N_("Days past due")),
+                  "labels": [bucket_label(code, b.bucket) if b.bucket == "current" else b.bucket
+                             for b in found.aging.buckets],
                   "series": [{"label": gettext(code, N_("Open amount")),
                               "data": [float(b.amount) for b in found.aging.buckets]}]},
         "countries": {"kind": "bar", "unit": "money", "currency": currency, "horizontal": True, "stacked": True,
                       "labels": [fmt.country(c.country) for c in countries],
                       "series": [{"label": gettext(code, N_("Not overdue")),
                                   "data": [float(c.open - c.overdue) for c in countries]},
-                                 {"label": gettext(code, N_("Overdue")), "data": [float(c.overdue) for c in countries]}]},
+                                 {"label": gettext(code, N_("Overdue")),
+                                  "data": [float(c.overdue) for c in countries]}]},
     }
 
 
@@ -85,7 +83,7 @@ def overview(request: Request, session: Viewer, as_of: str | None = None) -> HTM
     day, readable = parse_day(as_of, tc.clock.today())
     context: dict[str, Any] = {"as_of": day, "as_of_error": not readable, "problem": "", "empty": False,
                                "found": None, "charts": {},
-                               "no_buyers": False, "bucket_label": bucket_label}
+                               "no_buyers": False}
     try:
         snap = reports.snapshot(tc.uow(), as_of=day, base_currency=tc.settings.base_currency)
         if not snap.buyers or snap.invoices.is_empty():

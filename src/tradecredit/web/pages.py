@@ -6,8 +6,8 @@ Every page route uses :class:`WebRoute`, which turns the errors a page can meet 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from functools import cache
+from collections.abc import Callable, Coroutine, Mapping
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -26,9 +26,10 @@ from tradecredit.domain.errors import (
     TooManyAttempts,
     TradeCreditError,
 )
+from tradecredit.domain.users import Role, allows
 from tradecredit.services.users import WebSession
 from tradecredit.web import nav
-from tradecredit.web.i18n import LANGUAGES, N_, formatter, gettext, negotiate, translations
+from tradecredit.web.i18n import LANGUAGES, N_, bucket_label, formatter, gettext, negotiate, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Scripts and styles come only from /static (no inline code), so an injected <script> cannot run.
@@ -61,7 +62,7 @@ def environment(code: str) -> Environment:
     fmt = formatter(code)
     env.filters.update(money=fmt.money, amount=fmt.amount, whole=fmt.whole, number=fmt.number,
                        percent=fmt.percent, day=fmt.day, month=fmt.month, country=fmt.country)
-    env.globals.update(LANGUAGES=LANGUAGES)
+    env.globals.update(LANGUAGES=LANGUAGES, ROLE_LABELS=nav.ROLE_LABELS, bucket=partial(bucket_label, code))
     return env
 
 
@@ -86,6 +87,11 @@ def buyer_url(request: Request, ref: str) -> str:
 def here(request: Request) -> str:
     """The current path and query, to come back to after a login or a language change."""
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (PostgreSQL refuses NUL in text, and none belongs in a query)."""
+    return "".join(char for char in text if ord(char) >= 0x20 and ord(char) != 0x7F)
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -123,8 +129,11 @@ def render(request: Request, template: str, *, session: WebSession | None = None
         request=request, lang=LANGUAGES[code], user=session.principal if session else None,
         csrf_token=session.csrf_token if session else "", nav=_nav(request, session), here=here(request),
         url=lambda name, **params: url(request, name, **params), buyer_url=lambda ref: buyer_url(request, ref),
+        can=lambda role: session is not None and allows(session.principal.role, Role(role)),
         base_currency=tc.settings.base_currency, today=tc.clock.today(), **context)
-    return secure(HTMLResponse(page, status_code=status, headers=dict(headers or {})))
+    response = HTMLResponse(page, status_code=status, headers=dict(headers or {}))
+    secure(response)
+    return response
 
 
 def redirect(location: str) -> RedirectResponse:
@@ -138,7 +147,7 @@ def error_page(request: Request, status: int, title: str, message: str = "", *, 
     session: WebSession | None = getattr(request.state, "web_session", None)
     code = language_of(request, session)
     return render(request, "error.html", session=session, status=status, title=gettext(code, title),
-                  message=gettext(code, message, **values) if message else "", detail=detail)
+                  message=gettext(code, message, **values) if message else "", detail=detail, status_code=status)
 
 
 def to_login(request: Request) -> Response:
@@ -172,7 +181,7 @@ def error_response(request: Request, error: Exception) -> Response:
 class WebRoute(APIRoute):
     """A page route: errors become pages rather than the API's JSON problem documents."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:

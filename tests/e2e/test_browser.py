@@ -1,0 +1,182 @@
+"""The dashboard in a real browser: Chromium (Playwright) against uvicorn on a demo portfolio in SQLite.
+
+Screenshots go to tests/artifacts/; the overview and a buyer page are also copied to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from tradecredit.bootstrap import App, build
+from tradecredit.config import Settings
+from tradecredit.domain.clock import FixedClock
+from tradecredit.server import create_server
+from tradecredit.services import reports
+from tradecredit.services.buyers import search_buyers
+from tradecredit.services.demo import load_demo
+from tradecredit.services.users import add_user
+from tradecredit.web.i18n import formatter
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Chromium is not installed at /usr/bin/chromium (`make test` installs it)", allow_module_level=True)
+
+from playwright.sync_api import Browser, ConsoleMessage, FilePayload, Page, expect, sync_playwright  # noqa: E402
+
+TODAY = date(2026, 11, 28)
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PASSWORD = "a long browser password"
+VIEWPORT = {"width": 1400, "height": 900}
+REJECTED_UPLOAD = "status of 422"  # the page of a rejected import is a 422 response, which Chromium logs
+BAD_PAYMENTS = b"payment_ref,buyer_ref,payment_date,currency,amount\nP-1,NOBODY,2026-02-30,EUR,12.345\n"
+
+
+@dataclass
+class Served:
+    url: str
+    tc: App
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("browser")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TRADECREDIT_SETTINGS_FILE", str(folder / "absent.toml"))
+        tc = build(Settings(database_url=f"sqlite:///{folder / 'web.db'}", base_currency="EUR"),
+                   clock=FixedClock.on(TODAY))
+    tc.migrate()
+    load_demo(tc.uow(), buyers=40, seed=7, today=TODAY, base_currency="EUR", actor="test")
+    add_user(tc.uow(), username="admin", password=PASSWORD, role="admin", actor="test")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_server(tc), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}", tc)
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    tc.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")  # type: ignore[arg-type]
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+def shoot(page: Page, name: str, *, docs: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    page.screenshot(path=str(ARTIFACTS / f"{name}-full.png"), full_page=True)
+    if docs:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
+
+
+def grouped_buyer(tc: App) -> Any:
+    """A subsidiary in a group (the most telling buyer page)."""
+    return next(b for b in search_buyers(tc.uow(), size=100).items if b.parent_ref)
+
+
+def test_a_user_logs_in_reads_the_portfolio_finds_a_buyer_imports_and_switches_to_chinese(
+        served: Served, page: Page) -> None:
+    problems: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error" and REJECTED_UPLOAD not in message.text:
+            problems.append(message.text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    page.goto(served.url + "/")
+    expect(page).to_have_url(f"{served.url}/login?next=%2F")
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    shoot(page, "login")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Portfolio overview")).to_be_visible()
+    snap = reports.snapshot(served.tc.uow(), as_of=TODAY, base_currency="EUR")
+    total = formatter("en").money(reports.aging_report(snap, edges=served.tc.settings.aging_edges).total, "EUR")
+    expect(page.locator(".kpi.primary .kpi-value")).to_have_text(total)
+    page.wait_for_function("document.querySelectorAll('canvas[data-chart]').length === 3 && "
+                           "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))")
+    shoot(page, "overview", docs=True)
+
+    buyer = grouped_buyer(served.tc)
+    page.get_by_role("link", name="Buyers", exact=True).click()
+    expect(page.locator("#buyer-table tbody tr")).to_have_count(25)
+    page.get_by_label("Search", exact=True).fill(buyer.name[:12])
+    expect(page).to_have_url(re.compile(r"[?&]q="))  # htmx replaced the results and pushed the URL
+    expect(page.locator("#buyer-table tbody tr").first).to_contain_text(buyer.name[:12])
+    shoot(page, "buyers")
+    page.locator("#buyer-table").get_by_role("link", name=buyer.name).click()
+    expect(page.locator("h1")).to_have_text(buyer.name)
+    expect(page.locator(".tree")).to_contain_text(buyer.parent_ref)
+    shoot(page, "buyer", docs=True)
+
+    page.get_by_role("link", name="Import", exact=True).click()
+    page.get_by_label("The file contains").select_option("payments")
+    page.get_by_label("File (CSV or XLSX)").set_input_files(
+        files=[FilePayload(name="payments.csv", mimeType="text/csv", buffer=BAD_PAYMENTS)])
+    page.get_by_role("button", name="Import", exact=True).click()
+    errors = page.locator("#error-table tbody tr")
+    expect(errors.first).to_be_visible()
+    expect(page.locator("#error-table")).to_contain_text("payments.csv")
+    expect(page.locator("#error-table")).to_contain_text("payment_date")
+    shoot(page, "import-errors")
+
+    page.get_by_role("button", name="简体中文").click()
+    navigation = page.locator(".sidebar nav")
+    expect(navigation).to_contain_text("概览")
+    expect(navigation).to_contain_text("买方")
+    expect(navigation).to_contain_text("导入")
+    page.get_by_role("link", name="概览").click()
+    expect(page.get_by_role("heading", name="组合概览")).to_be_visible()
+    expect(page.locator(".page-head")).to_contain_text("2026年11月28日")
+    shoot(page, "overview-zh")
+
+    chinese = search_buyers(served.tc.uow(), country="CN").items[0]
+    page.get_by_role("link", name="买方").click()
+    page.get_by_label("搜索", exact=True).fill(chinese.name[2:6])
+    page.locator("#buyer-table").get_by_role("link", name=chinese.name).click()
+    expect(page.locator("h1")).to_have_text(chinese.name)
+    expect(page.locator("main")).to_contain_text("付款期限")
+    shoot(page, "buyer-zh")
+
+    assert problems == [], problems
