@@ -39,10 +39,11 @@ contracts: $(DEVSTAMP)
 	$(BIN)/lint-imports
 
 # Browser tests drive Debian's Chromium; install it when it is missing (root on CI and dev machines).
+# A CJK font too, so the Chinese pages render in screenshots.
 chromium:
-	@command -v /usr/bin/chromium >/dev/null || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "warning: could not install chromium; browser tests will be skipped"; }
+	@{ command -v /usr/bin/chromium >/dev/null && fc-list 2>/dev/null | grep -qi wqy; } || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei \
+	   >/dev/null) || echo "warning: could not install chromium; browser tests will be skipped"; }
 
 test: lint typecheck contracts chromium
 	$(BIN)/pytest -q

@@ -153,3 +153,12 @@ def test_a_buyer_cannot_become_the_parent_of_its_own_parent(ledger: Clients) -> 
     assert answer.status_code == 422
     assert answer.json()["errors"] == [{"field": "parent_ref",
                                         "reason": "group links would form a cycle: B2 → B3 → B2"}]
+
+
+def test_nul_characters_and_absurd_pages_are_refused_not_crashing(ledger: Clients) -> None:
+    viewer = ledger[Role.VIEWER]
+    assert viewer.get("/api/v1/buyers", params={"q": "a\x00b"}).status_code == 422
+    assert viewer.get("/api/v1/payments", params={"page": 10**12}).status_code == 422
+    created = ledger[Role.ANALYST].post("/api/v1/buyers", json={"ref": "B\x00", "name": "X", "country": "DE"})
+    assert created.status_code == 422
+    assert "NUL characters are not allowed" in created.json()["detail"]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from tradecredit import __version__
 from tradecredit.api import errors
+from tradecredit.api.deps import no_nul
 from tradecredit.api.routes import admin, buyers, imports, ledger, reports
 from tradecredit.bootstrap import App
 
@@ -14,7 +15,7 @@ ROUTERS: tuple[APIRouter, ...] = (buyers.router, ledger.router, imports.router, 
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(no_nul)])
     for area in ROUTERS:
         router.include_router(area)
     return router

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from tradecredit.bootstrap import App
-from tradecredit.domain.errors import AuthenticationRequired, PermissionDenied
+from tradecredit.domain.errors import AuthenticationRequired, PermissionDenied, ValidationError
 from tradecredit.domain.users import Principal, Role, allows
 from tradecredit.services.users import CSRF_HEADER, SESSION_COOKIE, session_principal, token_principal
 
@@ -25,6 +25,12 @@ def get_app(request: Request) -> App:
 
 
 AppDep = Annotated[App, Depends(get_app)]
+
+
+def no_nul(request: Request) -> None:
+    """Text with NUL characters cannot be stored (PostgreSQL refuses it); say so instead of failing later."""
+    if "\x00" in request.url.path or any("\x00" in k or "\x00" in v for k, v in request.query_params.multi_items()):
+        raise ValidationError("query", "NUL characters are not allowed in the path or query")
 
 
 def authenticate(request: Request, tc: AppDep) -> Principal:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tradecredit.services.ledger_reads import check_page
+from tradecredit.services.paging import check_page
 from tradecredit.store.uow import SqlUnitOfWork
 
 

@@ -11,12 +11,12 @@ from tradecredit.domain.buyer import Buyer, new_buyer
 from tradecredit.domain.errors import Conflict, NotFound, StaleVersion, ValidationError
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.money import round_money
+from tradecredit.services.paging import check_page
 from tradecredit.store import queries
 from tradecredit.store.tables import BuyerRecord
 from tradecredit.store.uow import SqlUnitOfWork
 
 EDITABLE = ("name", "country", "registration_id", "lei", "industry", "parent_ref", "currency", "payment_terms_days")
-MAX_PAGE_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,12 @@ def search_buyers(uow: SqlUnitOfWork, *, q: str | None = None, country: str | No
     if sort.removeprefix("-") not in queries.SORTS:
         raise ValidationError("sort", f"{sort!r} is not sortable; expected one of {', '.join(queries.SORTS)} "
                                       "(prefix '-' for descending)")
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationError("page", f"expected page ≥ 1 and 1 ≤ size ≤ {MAX_PAGE_SIZE}; got {page}, {size}")
+    offset = check_page(page, size)
     with uow:
         parent_id = uow.buyers.get(parent_ref).id if parent_ref else None
         records, total = queries.search_buyers(uow.session, q=q.strip() if q else None,
                                                country=country.strip().upper() if country else None,
-                                               parent_id=parent_id, sort=sort, offset=(page - 1) * size, limit=size)
+                                               parent_id=parent_id, sort=sort, offset=offset, limit=size)
         refs = _refs(uow)
         return Page([_view(r, refs) for r in records], total, page, size)
 

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from tradecredit.domain.errors import NotFound, ValidationError
+from tradecredit.domain.errors import NotFound
 from tradecredit.domain.money import round_money
 from tradecredit.domain.statements import LINE_ITEMS
 from tradecredit.services.ledger import InvoiceLine, PaymentLine, invoice_line
+from tradecredit.services.paging import check_page
 from tradecredit.store import queries
 from tradecredit.store.uow import SqlUnitOfWork
-
-MAX_PAGE_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -71,13 +70,6 @@ class ImportView:
     unchanged: int
     imported_by: str
     imported_at: datetime
-
-
-def check_page(page: int, size: int) -> int:
-    """The row offset of a page; page numbers start at 1."""
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationError("page", f"expected page ≥ 1 and 1 ≤ size ≤ {MAX_PAGE_SIZE}; got {page}, {size}")
-    return (page - 1) * size
 
 
 def list_invoices(uow: SqlUnitOfWork, *, buyer_ref: str | None = None, open_only: bool = False,

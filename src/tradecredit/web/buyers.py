@@ -16,13 +16,13 @@ from tradecredit.services import buyers, ledger, ledger_reads
 from tradecredit.services.buyers import Exposure
 from tradecredit.services.ledger import AgingLine, InvoiceLine, PaymentLine
 from tradecredit.services.ledger_reads import StatementView
+from tradecredit.services.paging import MAX_PAGE
 from tradecredit.web.auth import Viewer
 from tradecredit.web.i18n import N_, countries
 from tradecredit.web.pages import WebRoute, language_of, printable, render, tc_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 25
-MAX_PAGE = 1_000_000
 MAX_QUERY = 200
 SORTS = ("ref", "name", "country")
 RECENT_PAYMENTS = 50

@@ -13,6 +13,7 @@ from tradecredit.api.deps import Admin, AppDep, Viewer
 from tradecredit.api.schemas.common import PageRead, ReadModel, Schema
 from tradecredit.services import users as service
 from tradecredit.services.audit import audit_trail
+from tradecredit.services.paging import MAX_PAGE
 
 router = APIRouter(tags=["administration"])
 
@@ -93,7 +94,8 @@ def issue_token(username: str, body: TokenCreate, tc: AppDep, user: Admin) -> To
 def audit(tc: AppDep, user: Admin, entity: Annotated[str | None, Query(max_length=50)] = None,
           key: Annotated[str | None, Query(max_length=200)] = None,
           actor: Annotated[str | None, Query(max_length=100)] = None,
-          page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=500)] = 50) -> PageRead[AuditRead]:
+          page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+          size: Annotated[int, Query(ge=1, le=500)] = 50) -> PageRead[AuditRead]:
     """The append-only audit trail, newest first; there is no endpoint that changes or deletes it."""
     items, total = audit_trail(tc.uow(), entity=entity, key=key, actor=actor, page=page, size=size)
     return PageRead[AuditRead](items=[AuditRead.model_validate(asdict(i)) for i in items], total=total, page=page,

@@ -15,6 +15,7 @@ from tradecredit.domain.errors import ValidationError
 from tradecredit.services import buyers as service
 from tradecredit.services.imports import import_records
 from tradecredit.services.ledger_reads import list_statements
+from tradecredit.services.paging import MAX_PAGE
 
 router = APIRouter(prefix="/buyers", tags=["buyers"])
 
@@ -30,7 +31,7 @@ def search_buyers(
     country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
     parent: Annotated[str | None, Query(max_length=64, description="only subsidiaries of this buyer")] = None,
     sort: Annotated[str, Query(description="ref, name, country, created, updated; '-' for descending")] = "ref",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> PageRead[BuyerRead]:
     found = service.search_buyers(tc.uow(), q=q, country=country, parent_ref=parent, sort=sort, page=page, size=size)

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from tradecredit.api.deps import Analyst, AppDep
 from tradecredit.api.schemas.common import PageRead
@@ -17,6 +17,7 @@ from tradecredit.api.schemas.ledger import ImportRead
 from tradecredit.services.import_kinds import KINDS
 from tradecredit.services.imports import import_file
 from tradecredit.services.ledger_reads import import_history
+from tradecredit.services.paging import MAX_PAGE, MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 Kind = StrEnum("Kind", {name: name for name in KINDS})  # type: ignore[misc]
@@ -38,6 +39,7 @@ def upload(kind: Kind, tc: AppDep, user: Analyst, file: Annotated[UploadFile, Fi
 
 
 @router.get("", response_model=PageRead[dict[str, Any]])
-def history(tc: AppDep, user: Analyst, page: int = 1, size: int = 50) -> PageRead[dict[str, Any]]:
+def history(tc: AppDep, user: Analyst, page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+            size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> PageRead[dict[str, Any]]:
     items, total = import_history(tc.uow(), page=page, size=size)
     return PageRead[dict[str, Any]](items=[asdict(i) for i in items], total=total, page=page, size=size)

@@ -22,9 +22,10 @@ from tradecredit.api.schemas.ledger import (
 from tradecredit.services import ledger_reads as reads
 from tradecredit.services.imports import import_records
 from tradecredit.services.ledger import set_dispute
+from tradecredit.services.paging import MAX_PAGE
 
 router = APIRouter(tags=["ledger"])
-Page = Annotated[int, Query(ge=1)]
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Size = Annotated[int, Query(ge=1, le=500)]
 
 
