@@ -307,7 +307,7 @@ class CountryGrade:
     source: str
 
     def __post_init__(self) -> None:
-        check_country(self.country)
+        object.__setattr__(self, "country", check_country(self.country))
         if self.grade is not None:
             _check_number_grade(Scale.INTERNAL, self.grade)
 

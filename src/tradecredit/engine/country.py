@@ -97,8 +97,19 @@ def _sub_score(estimate: pl.Expr, method: GradeMethod) -> pl.Expr:
     return ((estimate - method.estimate_low) / span * 100.0).clip(0.0, 100.0)
 
 
+_WGI_COLUMNS = ("indicator", "code", "year", "estimate")
+
+
+def _check_wgi(wgi: pl.DataFrame) -> None:
+    missing = [name for name in _WGI_COLUMNS if name not in wgi.columns]
+    if missing:
+        raise ValidationError("wgi", f"expected the long WGI columns {', '.join(_WGI_COLUMNS)}; "
+                                     f"missing {', '.join(missing)}")
+
+
 def _scored_inputs(wgi: pl.DataFrame, method: GradeMethod) -> pl.LazyFrame:
     """One row per (alpha-2, year, input) with its sub-score; unknown indicators and codes are dropped."""
+    _check_wgi(wgi)
     indicator_key = pl.col("indicator").str.to_lowercase().str.replace_all(r"[^a-z]", "")
     codes = wgi.get_column("code").unique().drop_nulls().to_list()
     alpha2 = {code: iso_alpha2(code) for code in codes}
