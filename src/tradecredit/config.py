@@ -14,6 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tradecredit.domain.country import TermsPolicy
 from tradecredit.domain.errors import ValidationError
 from tradecredit.domain.money import check_currency
 
@@ -35,8 +36,16 @@ class Settings(BaseSettings):
     dso_period_days: int = Field(default=90, ge=1, le=3650)
     top_n: int = Field(default=10, ge=1, le=1000)
     import_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    terms_open_account_max: int = Field(default=3, ge=-1, le=7)
+    terms_documentary_collection_max: int = Field(default=5, ge=-1, le=7)
+    terms_confirmed_lc_max: int = Field(default=6, ge=-1, le=7)
     demo_buyers: int = Field(default=300, ge=1, le=100_000)
     demo_seed: int = 42
+
+    def terms_policy(self) -> TermsPolicy:
+        """The worst country grade at which each kind of payment terms is still allowed (docs/country-risk.md)."""
+        return TermsPolicy(self.terms_open_account_max, self.terms_documentary_collection_max,
+                           self.terms_confirmed_lc_max)
 
     @field_validator("base_currency")
     @classmethod

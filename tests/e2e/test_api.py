@@ -162,3 +162,19 @@ def test_nul_characters_and_absurd_pages_are_refused_not_crashing(ledger: Client
     created = ledger[Role.ANALYST].post("/api/v1/buyers", json={"ref": "B\x00", "name": "X", "country": "DE"})
     assert created.status_code == 422
     assert "NUL characters are not allowed" in created.json()["detail"]
+
+
+def test_country_profiles_settings_and_stress_over_the_api(ledger: Clients) -> None:
+    viewer, manager = ledger[Role.VIEWER], ledger[Role.CREDIT_MANAGER]
+    listed = viewer.get("/api/v1/countries", params={"exposed": "true", "sort": "exposure"}).json()
+    # B2 and B3 (IT) owe 1000.00 + 250.00 + 400.00; B1 (CN) owes nothing.
+    assert [(c["country"], c["buyers"], c["exposure"]) for c in listed] == [("IT", 2, "1650.00")]
+    profile = viewer.get("/api/v1/countries/IT").json()
+    assert (profile["country"]["grade"], profile["imported"], profile["sub_scores"]["year"]) == (2, False, 2019)
+    saved = manager.patch("/api/v1/countries/IT", json={"version": 0, "payment_delay_days": 60})
+    assert (saved.status_code, saved.json()["version"]) == (200, 1)
+    assert ledger[Role.ANALYST].patch("/api/v1/countries/IT", json={"version": 1}).status_code == 403
+    assert manager.patch("/api/v1/countries/IT", json={"version": 0, "insured": True}).status_code == 409
+    stress = viewer.get("/api/v1/countries/IT/stress", params={"steps": 3}).json()
+    assert (stress["grade_before"], stress["grade_after"], stress["terms_after"]) == (2, 5, "documentary_collection")
+    assert viewer.get("/api/v1/countries/XX").status_code == 422

@@ -24,6 +24,7 @@ HELP = {
     "adjustments": "credit notes and write-offs: adjustment_ref, invoice_ref, kind, date, amount; optional reason",
     "payments": "payment_ref, buyer_ref, payment_date, currency, amount; optional invoice_ref",
     "fx": "date, currency, rate_to_base",
+    "country_ratings": "country, scale (oecd, a1_e, aa_d, internal), grade, as_of, source; optional short_term",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.progress import Progress
 
-from tradecredit.cli import imports, ledger, reports, users
+from tradecredit.cli import country, imports, ledger, reports, users
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day
 from tradecredit.services.demo import LOAD_ORDER, load_demo
 
@@ -15,6 +15,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(reports.app, name="report")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(users.app, name="users")
+app.add_typer(country.app, name="country")
 
 
 @app.command()

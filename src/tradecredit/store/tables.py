@@ -236,3 +236,52 @@ class AuditRecord(Base):
     entity_key: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CountryRatingRecord(Base):
+    """A country rating imported from an official or insurer source; kept as given, never overwritten."""
+
+    __tablename__ = "country_ratings"
+    __table_args__ = (UniqueConstraint("country", "scale", "as_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    scale: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(8))
+    grade: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CountrySettingsRecord(Base):
+    """What a credit manager decides for a country; versioned for optimistic concurrency."""
+
+    __tablename__ = "country_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), unique=True)
+    transfer_restrictions: Mapped[str | None] = mapped_column(Text)
+    payment_delay_days: Mapped[int | None] = mapped_column(Integer)
+    legal_notes: Mapped[str | None] = mapped_column(Text)
+    max_credit_period_days: Mapped[int | None] = mapped_column(Integer)
+    required_terms: Mapped[str | None] = mapped_column(String(32))
+    insured: Mapped[bool | None] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CountryGradeEventRecord(Base):
+    """A change of a country's effective grade (monitoring alerts on these)."""
+
+    __tablename__ = "country_grade_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    effective_on: Mapped[date] = mapped_column(Date)
+    old_grade: Mapped[int | None] = mapped_column(Integer)
+    new_grade: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -8,6 +8,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tradecredit.domain.clock import Clock
 from tradecredit.store.accounts import AuditRepository, TokenRepository, UserRepository, WebSessionRepository
+from tradecredit.store.countries import (
+    CountryEventRepository,
+    CountryRatingRepository,
+    CountrySettingsRepository,
+)
 from tradecredit.store.repositories import (
     AdjustmentRepository,
     AllocationRepository,
@@ -45,6 +50,9 @@ class SqlUnitOfWork:
         self.tokens = TokenRepository(session)
         self.web_sessions = WebSessionRepository(session)
         self.audit = AuditRepository(session)
+        self.country_ratings = CountryRatingRepository(session)
+        self.country_settings = CountrySettingsRepository(session)
+        self.country_events = CountryEventRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
