@@ -83,7 +83,8 @@ def test_settings_change_with_the_current_version_only(app: App) -> None:
 
 @pytest.fixture
 def exposed(app: App, tmp_path: Path) -> App:
-    buyers = [("B1", "上海恒达机械有限公司", "CN", "", "EUR", "60", ""), ("B2", "Weber GmbH", "DE", "", "EUR", "30", "")]
+    buyers = [("B1", "上海恒达机械有限公司", "CN", "", "EUR", "60", ""),
+              ("B2", "Weber GmbH", "DE", "", "EUR", "30", "")]
     invoices = [("I1", "B1", "2026-09-01", "2026-10-31", "EUR", "800.00"),
                 ("I2", "B1", "2026-11-01", "2026-12-31", "EUR", "200.00"),
                 ("I3", "B2", "2026-11-01", "2026-12-01", "EUR", "500.00")]
