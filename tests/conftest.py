@@ -39,18 +39,40 @@ def _empty_tables(engine: Engine) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
 
 
+def _private_schema(url: str) -> str:
+    """A PostgreSQL schema of this test run's own, so parallel runs on one server never see each other's rows."""
+    name = f"tc_test_{os.getpid()}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {name}"))
+    admin.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{name}"
+
+
+def _drop_private_schema(url: str) -> None:
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS tc_test_{os.getpid()} CASCADE"))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, Engine]]]:
     engines: dict[str, tuple[str, Engine]] = {}
     sqlite_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     engines["sqlite"] = (sqlite_url, make_engine(sqlite_url))
     if PG_URL:
-        engines["postgresql"] = (PG_URL, make_engine(PG_URL))
+        private = _private_schema(PG_URL)
+        engines["postgresql"] = (private, make_engine(private))
     for _, engine in engines.values():
         _fresh_schema(engine)
     yield engines
     for _, engine in engines.values():
         engine.dispose()
+    if PG_URL:
+        _drop_private_schema(PG_URL)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from tradecredit.domain.buyer import group_roots
+from tradecredit.domain.errors import ValidationError
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.money import minor_unit
 from tradecredit.engine import analytics
@@ -54,8 +55,20 @@ class Snapshot:
                                     base_currency=self.base_currency, base_minor_unit=self.exponent)
 
 
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
+
+def check_as_of(as_of: date) -> date:
+    """Reports look back up to 24 months and forward a period; keep that inside the calendar."""
+    if not EARLIEST <= as_of <= LATEST:
+        raise ValidationError("as_of", f"expected a date from {EARLIEST} to {LATEST}; got {as_of}")
+    return as_of
+
+
 def snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str) -> Snapshot:
     """Read the ledger once; raises FxRateMissing when an invoice currency has no rate on or before as_of."""
+    check_as_of(as_of)
     with uow:
         buyers = {row.id: row for row in queries.buyers(uow.session)}
         invoices = queries.invoice_columns(uow.session, issued_on_or_before=as_of)
