@@ -117,3 +117,14 @@ def test_the_country_list_sorts_by_grade_or_exposure(exposed: App) -> None:
     assert by_grade[0].grade == 0 and by_grade[-1].grade in (7, None)
     with pytest.raises(ValidationError, match="'name' is not sortable"):
         country.list_countries(exposed.uow(), on=date(2026, 11, 28), base_currency="EUR", policy=POLICY, sort="name")
+
+
+def test_lists_and_profiles_read_imported_ratings_and_settings(exposed: App, tmp_path: Path) -> None:
+    ratings(exposed, tmp_path, [("CN", "oecd", "5", "2026-06-30", "OECD 2026-06")])
+    country.update_settings(exposed.uow(), country="CN", version=0, actor="cm", changes={"insured": True})
+    lines = {c.country: c for c in country.list_countries(exposed.uow(), on=date(2026, 11, 28),
+                                                          base_currency="EUR", policy=POLICY)}
+    assert (lines["CN"].grade, lines["CN"].source) == (5, "oecd 5 · OECD 2026-06")
+    profile = country.country_profile(exposed.uow(), country="CN", on=date(2026, 11, 28), base_currency="EUR",
+                                      policy=POLICY)
+    assert (profile.history[-1].grade, profile.history[-1].label, profile.settings.insured) == (5, "oecd 5", True)

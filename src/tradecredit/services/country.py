@@ -100,8 +100,8 @@ def all_grades(uow: SqlUnitOfWork, *, on: date) -> dict[str, EffectiveGrade]:
     """Every country's effective grade on ``on``: shipped grades with imported ratings laid over them."""
     with uow:
         imported = uow.country_ratings.latest_all(on)
-    codes = set(_shipped_by_country()) | set(imported)
-    return {code: _effective(code, on, imported.get(code)) for code in sorted(codes)}
+        codes = set(_shipped_by_country()) | set(imported)
+        return {code: _effective(code, on, imported.get(code)) for code in sorted(codes)}
 
 
 @dataclass(frozen=True)
@@ -179,14 +179,14 @@ def list_countries(uow: SqlUnitOfWork, *, on: date, base_currency: str, policy: 
                                       "reverse)")
     grades = all_grades(uow, on=on)
     with uow:
-        settings = uow.country_settings.all()
+        settings = {code: _settings(code, record) for code, record in uow.country_settings.all().items()}
     exposure = _exposure_by_country(uow, on, base_currency)
     lines = []
     for code, grade in grades.items():
         buyers, total, late = exposure.get(code, (0, Decimal(0), Decimal(0)))
         if with_exposure_only and not buyers:
             continue
-        terms = allowed_terms(grade, _settings(code, settings.get(code)), policy)
+        terms = allowed_terms(grade, settings.get(code) or CountrySettings(code), policy)
         lines.append(CountryLine(code, country_name(code), grade.grade, grade.short_source, terms, buyers, total,
                                  late))
     return _sorted(lines, sort)
@@ -214,7 +214,8 @@ def country_profile(uow: SqlUnitOfWork, *, country: str, on: date, base_currency
     grade = country_grade(uow, country=code, on=on)
     with uow:
         settings = _settings(code, uow.country_settings.find(code))
-        ratings = uow.country_ratings.history(code)
+        imported = [HistoryPoint(r.as_of, r.grade, r.source, f"{r.scale} {r.label}")
+                    for r in uow.country_ratings.history(code)]
     report = exposure_report(snapshot(uow, as_of=on, base_currency=base_currency))
     buyers = [line for line in report.lines if line.country == code]
     terms = allowed_terms(grade, settings, policy)
@@ -222,7 +223,7 @@ def country_profile(uow: SqlUnitOfWork, *, country: str, on: date, base_currency
                        sum((b.open for b in buyers), Decimal(0)), sum((b.overdue for b in buyers), Decimal(0)))
     shipped = _shipped_by_country().get(code, [])
     history = [HistoryPoint(date(g.year, 12, 31), g.grade, f"WGI {g.year}") for g in shipped]
-    history += [HistoryPoint(r.as_of, r.grade, r.source, f"{r.scale} {r.label}") for r in ratings]
+    history += imported
     return CountryProfile(line, grade, settings, sorted(history, key=lambda h: h.on), buyers)
 
 

@@ -78,6 +78,7 @@ async def posted(request: Request, session: SignedIn) -> WebSession:
 
 Viewer = Annotated[WebSession, Depends(require(Role.VIEWER))]
 Analyst = Annotated[WebSession, Depends(require(Role.ANALYST))]
+CreditManager = Annotated[WebSession, Depends(require(Role.CREDIT_MANAGER))]
 Posted = Annotated[WebSession, Depends(posted)]
 
 

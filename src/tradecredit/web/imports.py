@@ -29,6 +29,7 @@ KIND_LABELS = {
     "invoices": N_("Invoices"),
     "adjustments": N_("Credit notes and write-offs"),
     "payments": N_("Payments"),
+    "country_ratings": N_("Country ratings"),
 }
 
 

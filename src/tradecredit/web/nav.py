@@ -20,6 +20,7 @@ class NavEntry(NamedTuple):
 NAV: list[NavEntry] = [
     NavEntry("overview", N_("Overview"), Role.VIEWER),
     NavEntry("buyers", N_("Buyers"), Role.VIEWER),
+    NavEntry("countries", N_("Countries"), Role.VIEWER),
     NavEntry("import", N_("Import"), Role.ANALYST),
 ]
 

@@ -171,6 +171,9 @@ def error_response(request: Request, error: Exception) -> Response:
         if error.kind == "buyer":
             return error_page(request, 404, N_("Not found"), N_("There is no buyer with the reference %(ref)s."),
                               ref=str(error.key))
+        if error.kind == "country":
+            return error_page(request, 404, N_("Not found"), N_("There is no country with the code %(country)s."),
+                              country=str(error.key))
         return error_page(request, 404, N_("Not found"), detail=str(error))
     if isinstance(error, RequestValidationError):
         detail = "; ".join(f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors())

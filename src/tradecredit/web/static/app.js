@@ -4,6 +4,9 @@
   "use strict";
   var COLORS = ["#1d6fd8", "#d94f3d", "#2f9e6e", "#8a5cd0", "#e0a030"];
   var AGING = ["#2f9e6e", "#9ccc65", "#f2c14e", "#f09a3e", "#e26b3a", "#c8402f", "#8e1f1a"];
+  // Country grades 0 (lowest risk) … 7 (highest); the same colours as the .grade-N badges in app.css.
+  var GRADES = ["#1a7f4b", "#4d9a2f", "#8fb02c", "#d2b21c", "#eea02a", "#e6762c", "#cf4a2b", "#a01f1b"];
+  var PALETTES = { aging: AGING, grades: GRADES };
 
   function formatter(spec) {
     var lang = document.documentElement.lang || "en";
@@ -23,14 +26,56 @@
       return { label: series.label, data: series.data, borderColor: color, backgroundColor: color + "22",
                fill: true, tension: 0.3, pointRadius: 3, spanGaps: true };
     }
-    var colors = spec.palette === "aging" ? AGING.slice(0, series.data.length) : (spec.stacked && index === 1 ? "#d94f3d" : color);
+    var palette = PALETTES[spec.palette];
+    var colors = palette ? palette.slice(0, series.data.length) : (spec.stacked && index === 1 ? "#d94f3d" : color);
     return { label: series.label, data: series.data, backgroundColor: colors, borderRadius: 3, maxBarThickness: 46 };
+  }
+
+  // A country's grade over time: x is the year (linear, so gaps in the data keep their length), y the grade with
+  // 0 (best) at the top, so a downgrade goes down. Series roles: "line" (the effective grade, a step line),
+  // "shipped" (WGI grades, small dots) and "imported" (imported ratings, larger diamonds).
+  function drawGrades(canvas, spec) {
+    var styles = {
+      line: { type: "line", borderColor: "#5f6b7a", backgroundColor: "#5f6b7a", borderWidth: 2, stepped: "before",
+              pointRadius: 0, pointHitRadius: 0, pointStyle: "line", fill: false, order: 3 },
+      shipped: { type: "scatter", backgroundColor: "#1d6fd8", borderColor: "#ffffff", borderWidth: 1, pointRadius: 4,
+                 pointHoverRadius: 6, order: 2 },
+      imported: { type: "scatter", backgroundColor: "#d94f3d", borderColor: "#ffffff", borderWidth: 1.5,
+                  pointStyle: "rectRot", pointRadius: 8, pointHoverRadius: 10, order: 1 }
+    };
+    var years = new Intl.NumberFormat(document.documentElement.lang || "en", { useGrouping: false, maximumFractionDigits: 0 });
+    new Chart(canvas, {
+      type: "line",
+      data: { datasets: spec.series.map(function (s) {
+        return Object.assign({ label: s.label, data: s.data }, styles[s.role] || styles.shipped);
+      }) },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: { type: "linear", min: spec.min, max: spec.max, grid: { color: "#eef1f4" },
+               afterBuildTicks: function (axis) { axis.ticks = spec.years.map(function (v) { return { value: v }; }); },
+               ticks: { maxRotation: 0, callback: function (v) { return years.format(v); } } },
+          y: { reverse: true, min: -0.3, max: 7.3, grid: { color: "#eef1f4" },
+               afterBuildTicks: function (axis) { axis.ticks = [0, 1, 2, 3, 4, 5, 6, 7].map(function (v) { return { value: v }; }); },
+               ticks: { callback: function (v) { return v === 0 ? "0 " + spec.best : v === 7 ? "7 " + spec.worst : v; } },
+               title: { display: true, text: spec.axis, color: "#5f6b7a" } }
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { usePointStyle: true,
+                                                  sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } },
+          tooltip: { filter: function (item) { return !!item.raw.tip; },
+                     callbacks: { label: function (ctx) { return ctx.raw.tip; } } }
+        }
+      }
+    });
   }
 
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.chart);
     if (!source || typeof Chart === "undefined") { return; }
     var spec = JSON.parse(source.textContent);
+    if (spec.kind === "grades") { drawGrades(canvas, spec); return; }
     var fmt = formatter(spec);
     var valueAxis = spec.horizontal ? "x" : "y";
     var scales = {};
