@@ -19,7 +19,7 @@ from tradecredit.services.users import CSRF_HEADER, SESSION_COOKIE, session_prin
 UNSAFE = frozenset(["POST", "PUT", "PATCH", "DELETE"])
 
 
-def get_app(request: Request) -> App:
+async def get_app(request: Request) -> App:
     app: App = request.app.state.tc
     return app
 
@@ -27,7 +27,7 @@ def get_app(request: Request) -> App:
 AppDep = Annotated[App, Depends(get_app)]
 
 
-def no_nul(request: Request) -> None:
+async def no_nul(request: Request) -> None:
     """Text with NUL characters cannot be stored (PostgreSQL refuses it); say so instead of failing later."""
     if "\x00" in request.url.path or any("\x00" in k or "\x00" in v for k, v in request.query_params.multi_items()):
         raise ValidationError("query", "NUL characters are not allowed in the path or query")

@@ -130,9 +130,8 @@ def issue_token(uow: SqlUnitOfWork, *, username: str, name: str, actor: str) -> 
 def token_principal(uow: SqlUnitOfWork, token: str) -> Principal:
     """The user behind an API token; raises AuthenticationRequired for an unknown or revoked token."""
     with uow:
-        record = uow.tokens.active(_digest(token)) if token.startswith(TOKEN_PREFIX) else None
-        user = uow.users.by_id(record.user_id) if record else None
-        if user is None or not user.active:
+        user = uow.tokens.active_user(_digest(token)) if token.startswith(TOKEN_PREFIX) else None
+        if user is None:
             raise AuthenticationRequired("invalid or revoked API token")
         return Principal(user.username, Role(user.role), user.language, via="token")
 

@@ -17,7 +17,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    """Create the engine; on SQLite turn on foreign keys and WAL so readers never block the importer."""
+    """Create the engine; on SQLite turn on foreign keys and WAL so readers never block the importer.
+
+    The pool holds as many connections as the server's thread pool runs requests (40), so a busy server does
+    not open and close connections per request.
+    """
+    if url.startswith("sqlite") and ":memory:" not in url:
+        options = {"pool_size": 40, "max_overflow": 10, **options}
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import Date, bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from tradecredit.store.tables import (
@@ -119,8 +119,10 @@ class OpenByCurrency:
     oldest_due: date | None
 
 
-def open_by_currency(session: Session, *, buyer_ids: list[int], as_of: date) -> list[OpenByCurrency]:
-    """Open and overdue amounts of these buyers' invoices at ``as_of``, per invoice currency (one query)."""
+def _open_by_currency_statement() -> Any:
+    """Built once: the ids and the date are bound parameters, so each call only executes it (hot path)."""
+    buyer_ids: Any = bindparam("buyer_ids", expanding=True)
+    as_of = bindparam("as_of", type_=Date())
     parts = [select(r.invoice_id.label("invoice_id"), r.amount.label("amount"))
              .join(InvoiceRecord, InvoiceRecord.id == r.invoice_id)
              .where(InvoiceRecord.buyer_id.in_(buyer_ids), date_column <= as_of)
@@ -131,13 +133,21 @@ def open_by_currency(session: Session, *, buyer_ids: list[int], as_of: date) -> 
                .group_by(settled_rows.c.invoice_id).subquery())
     open_amount = InvoiceRecord.amount - func.coalesce(settled.c.total, 0)
     overdue = case((InvoiceRecord.due_date < as_of, open_amount), else_=0)
-    query = (select(InvoiceRecord.currency, func.sum(open_amount), func.sum(overdue), func.count(),
-                    func.min(InvoiceRecord.due_date))
-             .outerjoin(settled, settled.c.invoice_id == InvoiceRecord.id)
-             .where(InvoiceRecord.buyer_id.in_(buyer_ids), InvoiceRecord.issue_date <= as_of, open_amount > 0)
-             .group_by(InvoiceRecord.currency))
+    return (select(InvoiceRecord.currency, func.sum(open_amount), func.sum(overdue), func.count(),
+                   func.min(InvoiceRecord.due_date))
+            .outerjoin(settled, settled.c.invoice_id == InvoiceRecord.id)
+            .where(InvoiceRecord.buyer_id.in_(buyer_ids), InvoiceRecord.issue_date <= as_of, open_amount > 0)
+            .group_by(InvoiceRecord.currency))
+
+
+_OPEN_BY_CURRENCY = _open_by_currency_statement()
+
+
+def open_by_currency(session: Session, *, buyer_ids: list[int], as_of: date) -> list[OpenByCurrency]:
+    """Open and overdue amounts of these buyers' invoices at ``as_of``, per invoice currency (one query)."""
+    rows = session.execute(_OPEN_BY_CURRENCY, {"buyer_ids": buyer_ids, "as_of": as_of})
     return [OpenByCurrency(currency, Decimal(total), Decimal(late), count, oldest)
-            for currency, total, late, count, oldest in session.execute(query)]
+            for currency, total, late, count, oldest in rows]
 
 
 def _settled_totals() -> Any:
