@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
 
 from tradecredit.api.deps import Analyst, AppDep, Collector, Viewer
 from tradecredit.api.schemas.common import PageRead
@@ -19,6 +20,8 @@ from tradecredit.api.schemas.ledger import (
     PaymentCreate,
     PaymentRead,
 )
+from tradecredit.bootstrap import App
+from tradecredit.domain.users import Principal
 from tradecredit.services import ledger_reads as reads
 from tradecredit.services.imports import import_records
 from tradecredit.services.ledger import set_dispute
@@ -48,6 +51,13 @@ def _text(value: object) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+def _import_one(tc: App, user: Principal, kind: str, body: BaseModel) -> None:
+    """One record through exactly the checks of the ``kind`` import file (one transaction)."""
+    record = {key: _text(value) for key, value in body.model_dump().items()}
+    import_records(tc.uow(), kind=kind, records=[record], base_currency=tc.settings.base_currency,
+                   actor=user.actor)
+
+
 @router.get("/invoices", response_model=PageRead[InvoiceDetailRead])
 def list_invoices(tc: AppDep, user: Viewer, buyer: Annotated[str | None, Query(max_length=64)] = None,
                   open_only: Annotated[bool, Query(alias="open")] = False,
@@ -62,9 +72,7 @@ def list_invoices(tc: AppDep, user: Viewer, buyer: Annotated[str | None, Query(m
 @router.post("/invoices", status_code=status.HTTP_201_CREATED, response_model=InvoiceDetailRead)
 def create_invoice(body: InvoiceCreate, tc: AppDep, user: Analyst, response: Response) -> InvoiceDetailRead:
     """Create or update one invoice, with the same checks as the invoices import."""
-    record = {key: _text(value) for key, value in body.model_dump().items()}
-    import_records(tc.uow(), kind="invoices", records=[record], base_currency=tc.settings.base_currency,
-                   actor=user.actor)
+    _import_one(tc, user, "invoices", body)
     response.headers["Location"] = f"/api/v1/invoices/{body.invoice_ref}"
     return _invoice(reads.invoice_detail(tc.uow(), ref=body.invoice_ref))
 
@@ -96,9 +104,7 @@ def list_payments(tc: AppDep, user: Viewer, buyer: Annotated[str | None, Query(m
 @router.post("/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentRead)
 def record_payment(body: PaymentCreate, tc: AppDep, user: Collector, response: Response) -> PaymentRead:
     """Record a payment; it is allocated to the named invoice or the oldest open ones, the rest kept on account."""
-    record = {key: _text(value) for key, value in body.model_dump().items()}
-    import_records(tc.uow(), kind="payments", records=[record], base_currency=tc.settings.base_currency,
-                   actor=user.actor)
+    _import_one(tc, user, "payments", body)
     response.headers["Location"] = f"/api/v1/payments/{body.payment_ref}"
     return _payment(reads.payment_detail(tc.uow(), ref=body.payment_ref))
 
@@ -118,6 +124,5 @@ def list_fx_rates(tc: AppDep, user: Viewer, currency: Annotated[str | None, Quer
 
 @router.post("/fx-rates", status_code=status.HTTP_201_CREATED, response_model=FxRateRead)
 def add_fx_rate(body: FxRateCreate, tc: AppDep, user: Analyst) -> FxRateRead:
-    record = {key: _text(value) for key, value in body.model_dump().items()}
-    import_records(tc.uow(), kind="fx", records=[record], base_currency=tc.settings.base_currency, actor=user.actor)
+    _import_one(tc, user, "fx", body)
     return FxRateRead(date=body.date, currency=body.currency.upper(), rate_to_base=body.rate_to_base)
