@@ -33,12 +33,14 @@ EFFECT = {"en": {"up": "raises the PD", "down": "lowers the PD"},
           "zh": {"up": "推高违约概率", "down": "降低违约概率"}}
 
 # attr → (how the value is shown, ((upper bound, case), …)); the value takes the first case with value < bound.
-# Shown as: "pct" 12.3%, "ratio" 0.8, "days" 45.
+# Shown as: "pct" 12.3%, "ratio" 0.8, "days" 45. A case named "ok" only states the number; "good" says it is
+# favourable; every other case says it is adverse. When the model pushes the other way than the case says (an
+# unconstrained ratio in an interaction), the generic sentence is used, so no sentence contradicts its effect.
 CASES: dict[int, tuple[str, tuple[tuple[float, str], ...]]] = {
-    1: ("pct", ((0.0, "loss"), (0.02, "thin"), (INF, "ok"))),
+    1: ("pct", ((0.0, "loss"), (0.02, "thin"), (INF, "good"))),
     2: ("pct", ((0.7, "ok"), (1.0, "high"), (INF, "over"))),
     3: ("pct", ((0.0, "negative"), (INF, "ok"))),
-    4: ("ratio", ((1.0, "below_1"), (1.5, "thin"), (INF, "ok"))),
+    4: ("ratio", ((1.0, "below_1"), (1.5, "thin"), (INF, "good"))),
     5: ("days", ((0.0, "negative"), (INF, "ok"))),
     6: ("pct", ((0.0, "negative"), (INF, "ok"))),
     7: ("pct", ((0.0, "loss"), (INF, "ok"))),
@@ -55,24 +57,30 @@ CASES: dict[int, tuple[str, tuple[tuple[float, str], ...]]] = {
     18: ("pct", ((0.0, "loss"), (INF, "ok"))),
     19: ("pct", ((0.0, "loss"), (INF, "ok"))),
     20: ("days", ((INF, "ok"),)),
-    21: ("ratio", ((0.8, "fall"), (1.0, "down"), (INF, "up"))),
+    21: ("ratio", ((0.8, "fall"), (1.0, "dip"), (INF, "ok"))),
     22: ("pct", ((0.0, "loss"), (INF, "ok"))),
     23: ("pct", ((0.0, "loss"), (INF, "ok"))),
     24: ("pct", ((0.0, "loss"), (INF, "ok"))),
     25: ("pct", ((0.0, "negative"), (INF, "ok"))),
     26: ("pct", ((0.0, "negative"), (INF, "ok"))),
     27: ("ratio", ((1.0, "below_1"), (3.0, "thin"), (INF, "ok"))),
+    28: ("ratio", ((0.0, "negative"), (INF, "ok"))),
     30: ("ratio", ((INF, "ok"),)),
     34: ("ratio", ((INF, "ok"),)),
     35: ("pct", ((0.0, "loss"), (INF, "ok"))),
+    36: ("ratio", ((INF, "ok"),)),
     38: ("pct", ((0.5, "thin"), (INF, "ok"))),
     39: ("pct", ((0.0, "loss"), (INF, "ok"))),
     40: ("ratio", ((0.2, "low"), (INF, "ok"))),
     42: ("pct", ((0.0, "loss"), (INF, "ok"))),
+    43: ("days", ((180.0, "ok"), (INF, "long"))),
     44: ("days", ((90.0, "ok"), (INF, "slow"))),
-    46: ("ratio", ((1.0, "below_1"), (INF, "ok"))),
+    46: ("ratio", ((1.0, "below_1"), (INF, "good"))),
+    47: ("days", ((INF, "ok"),)),
+    49: ("pct", ((0.0, "negative"), (INF, "ok"))),
     50: ("ratio", ((1.0, "below_1"), (INF, "ok"))),
     51: ("pct", ((0.7, "ok"), (INF, "high"))),
+    53: ("ratio", ((0.0, "negative"), (INF, "ok"))),
     56: ("pct", ((0.0, "loss"), (INF, "ok"))),
     58: ("pct", ((1.0, "ok"), (INF, "over"))),
     61: ("ratio", ((INF, "ok"),)),
@@ -84,7 +92,7 @@ CASES: dict[int, tuple[str, tuple[tuple[float, str], ...]]] = {
 TEMPLATES_EN: dict[int, dict[str, str]] = {
     1: {"loss": "Return on assets {value} is negative: the company made a net loss",
         "thin": "Return on assets {value} is thin: net profit under 2% of assets",
-        "ok": "Return on assets {value}: the company is profitable"},
+        "good": "Return on assets {value}: the company is profitable"},
     2: {"ok": "Liabilities are {value} of total assets",
         "high": "Liabilities are {value} of total assets: heavily indebted",
         "over": "Liabilities are {value} of total assets: debts exceed assets (negative equity)"},
@@ -92,7 +100,7 @@ TEMPLATES_EN: dict[int, dict[str, str]] = {
         "ok": "Working capital is {value} of total assets"},
     4: {"below_1": "Working capital ratio {value} is below 1: current liabilities exceed current assets",
         "thin": "Working capital ratio {value} is below the healthy 1.5–2",
-        "ok": "Working capital ratio {value}: current assets cover current liabilities"},
+        "good": "Working capital ratio {value}: current assets cover current liabilities"},
     5: {"negative": "Cash and receivables less short-term liabilities are {value} days of operating costs: a shortfall",
         "ok": "Cash and receivables net of short-term liabilities cover {value} days of operating costs"},
     6: {"negative": "Retained earnings are {value} of total assets: accumulated losses",
@@ -127,8 +135,8 @@ TEMPLATES_EN: dict[int, dict[str, str]] = {
     19: {"loss": "Pre-tax margin {value} is negative: a loss on sales", "ok": "Pre-tax margin {value}"},
     20: {"ok": "Inventory equals {value} days of sales"},
     21: {"fall": "Sales are {value} times last year's: down by more than 20%",
-         "down": "Sales are {value} times last year's: slightly down",
-         "up": "Sales are {value} times last year's"},
+         "dip": "Sales are {value} times last year's: slightly down",
+         "ok": "Sales are {value} times last year's"},
     22: {"loss": "Operating return on assets {value} is negative: an operating loss",
          "ok": "Operating return on assets {value}"},
     23: {"loss": "Net margin {value} is negative: a net loss on sales", "ok": "Net margin {value}"},
@@ -141,25 +149,35 @@ TEMPLATES_EN: dict[int, dict[str, str]] = {
     27: {"below_1": "Operating profit covers financial costs {value} times: less than once",
          "thin": "Operating profit covers financial costs only {value} times",
          "ok": "Operating profit covers financial costs {value} times"},
+    28: {"negative": "Working capital is {value} times fixed assets: negative",
+         "ok": "Working capital is {value} times fixed assets"},
     30: {"ok": "Liabilities net of cash are {value} times annual sales"},
     34: {"ok": "Operating costs are {value} times total liabilities"},
     35: {"loss": "Profit on sales is {value} of total assets: the core business loses money",
          "ok": "Profit on sales is {value} of total assets"},
+    36: {"ok": "Total sales are {value} times total assets"},
     38: {"thin": "Long-term funding (equity and long-term debt) is only {value} of total assets",
          "ok": "Long-term funding (equity and long-term debt) is {value} of total assets"},
     39: {"loss": "Margin on sales {value} is negative: sales do not cover their costs",
          "ok": "Margin on sales {value}"},
     40: {"low": "Cash ratio {value} is low: little cash against short-term liabilities", "ok": "Cash ratio {value}"},
     42: {"loss": "Operating margin {value} is negative: an operating loss", "ok": "Operating margin {value}"},
+    43: {"ok": "Receivables and inventory together equal {value} days of sales",
+         "long": "Receivables and inventory together equal {value} days of sales: a long cash cycle"},
     44: {"ok": "Customers pay in {value} days on average",
          "slow": "Customers take {value} days to pay: slow collection"},
     46: {"below_1": "Quick ratio {value} is below 1: without inventory, current assets do not cover short-term "
                     "liabilities",
-         "ok": "Quick ratio {value}: current assets without inventory cover short-term liabilities"},
+         "good": "Quick ratio {value}: current assets without inventory cover short-term liabilities"},
+    47: {"ok": "Inventory equals {value} days of operating costs"},
+    49: {"negative": "Operating profit less depreciation is {value} of sales: negative",
+         "ok": "Operating profit less depreciation is {value} of sales"},
     50: {"below_1": "Current assets are {value} times total liabilities: less than the debts",
          "ok": "Current assets are {value} times total liabilities"},
     51: {"ok": "Short-term liabilities are {value} of total assets",
          "high": "Short-term liabilities are {value} of total assets: heavily reliant on short-term debt"},
+    53: {"negative": "Equity is {value} times fixed assets: equity is negative",
+         "ok": "Equity is {value} times fixed assets"},
     56: {"loss": "Operating margin {value} is negative: costs exceed sales", "ok": "Operating margin {value}"},
     58: {"ok": "Total costs are {value} of sales", "over": "Total costs are {value} of sales: costs exceed sales"},
     61: {"ok": "Receivables turn over {value} times a year"},
@@ -170,12 +188,12 @@ TEMPLATES_EN: dict[int, dict[str, str]] = {
 
 TEMPLATES_ZH: dict[int, dict[str, str]] = {
     1: {"loss": "总资产收益率 {value} 为负:公司出现净亏损", "thin": "总资产收益率 {value} 偏低:净利润不足资产的 2%",
-        "ok": "总资产收益率 {value}:公司盈利"},
+        "good": "总资产收益率 {value}:公司盈利"},
     2: {"ok": "负债占总资产的 {value}", "high": "负债占总资产的 {value}:负债沉重",
         "over": "负债占总资产的 {value}:负债超过资产（净资产为负）"},
     3: {"negative": "营运资金占总资产的 {value}:短期债务超过流动资产", "ok": "营运资金占总资产的 {value}"},
     4: {"below_1": "营运资金比率 {value} 低于 1:流动负债超过流动资产",
-        "thin": "营运资金比率 {value} 低于健康水平 1.5–2", "ok": "营运资金比率 {value}:流动资产足以覆盖流动负债"},
+        "thin": "营运资金比率 {value} 低于健康水平 1.5–2", "good": "营运资金比率 {value}:流动资产足以覆盖流动负债"},
     5: {"negative": "现金和应收账款减短期负债相当于 {value} 天的营业成本:存在缺口",
         "ok": "现金和应收账款扣除短期负债后可覆盖 {value} 天的营业成本"},
     6: {"negative": "留存收益占总资产的 {value}:累计亏损", "ok": "留存收益占总资产的 {value}"},
@@ -196,8 +214,8 @@ TEMPLATES_ZH: dict[int, dict[str, str]] = {
     18: {"loss": "税前总资产收益率 {value} 为负:税前亏损", "ok": "税前总资产收益率 {value}"},
     19: {"loss": "税前利润率 {value} 为负:销售亏损", "ok": "税前利润率 {value}"},
     20: {"ok": "存货相当于 {value} 天的销售额"},
-    21: {"fall": "销售额是上年的 {value} 倍:下降超过 20%", "down": "销售额是上年的 {value} 倍:略有下降",
-         "up": "销售额是上年的 {value} 倍"},
+    21: {"fall": "销售额是上年的 {value} 倍:下降超过 20%", "dip": "销售额是上年的 {value} 倍:略有下降",
+         "ok": "销售额是上年的 {value} 倍"},
     22: {"loss": "经营性总资产收益率 {value} 为负:经营亏损", "ok": "经营性总资产收益率 {value}"},
     23: {"loss": "净利率 {value} 为负:销售净亏损", "ok": "净利率 {value}"},
     24: {"loss": "三年税前利润合计占总资产的 {value}:三年累计亏损", "ok": "三年税前利润合计占总资产的 {value}"},
@@ -205,19 +223,26 @@ TEMPLATES_ZH: dict[int, dict[str, str]] = {
     26: {"negative": "净利润加折旧占总负债的 {value}:没有现金盈利可用于还债", "ok": "净利润加折旧占总负债的 {value}"},
     27: {"below_1": "经营利润是财务费用的 {value} 倍:不足一倍", "thin": "经营利润仅为财务费用的 {value} 倍",
          "ok": "经营利润是财务费用的 {value} 倍"},
+    28: {"negative": "营运资金是固定资产的 {value} 倍:为负", "ok": "营运资金是固定资产的 {value} 倍"},
     30: {"ok": "扣除现金后的负债是年销售额的 {value} 倍"},
     34: {"ok": "营业成本是总负债的 {value} 倍"},
     35: {"loss": "销售利润占总资产的 {value}:主营业务亏损", "ok": "销售利润占总资产的 {value}"},
+    36: {"ok": "总销售额是总资产的 {value} 倍"},
     38: {"thin": "长期资金（股东权益和长期负债）仅占总资产的 {value}",
          "ok": "长期资金（股东权益和长期负债）占总资产的 {value}"},
     39: {"loss": "销售利润率 {value} 为负:销售收入不足以覆盖成本", "ok": "销售利润率 {value}"},
     40: {"low": "现金比率 {value} 偏低:相对短期负债现金很少", "ok": "现金比率 {value}"},
     42: {"loss": "经营利润率 {value} 为负:经营亏损", "ok": "经营利润率 {value}"},
+    43: {"ok": "应收账款和存货合计相当于 {value} 天的销售额",
+         "long": "应收账款和存货合计相当于 {value} 天的销售额:资金周转周期长"},
     44: {"ok": "客户平均 {value} 天付款", "slow": "客户平均 {value} 天才付款:回款慢"},
     46: {"below_1": "速动比率 {value} 低于 1:扣除存货后的流动资产不足以覆盖短期负债",
-         "ok": "速动比率 {value}:扣除存货后的流动资产足以覆盖短期负债"},
+         "good": "速动比率 {value}:扣除存货后的流动资产足以覆盖短期负债"},
+    47: {"ok": "存货相当于 {value} 天的营业成本"},
+    49: {"negative": "经营利润减折旧占销售额的 {value}:为负", "ok": "经营利润减折旧占销售额的 {value}"},
     50: {"below_1": "流动资产是总负债的 {value} 倍:少于负债", "ok": "流动资产是总负债的 {value} 倍"},
     51: {"ok": "短期负债占总资产的 {value}", "high": "短期负债占总资产的 {value}:严重依赖短期债务"},
+    53: {"negative": "股东权益是固定资产的 {value} 倍:股东权益为负", "ok": "股东权益是固定资产的 {value} 倍"},
     56: {"loss": "经营利润率 {value} 为负:成本超过销售额", "ok": "经营利润率 {value}"},
     58: {"ok": "总成本占销售额的 {value}", "over": "总成本占销售额的 {value}:成本超过销售额"},
     61: {"ok": "应收账款每年周转 {value} 次"},
@@ -306,15 +331,21 @@ def _case(attr: int, value: float) -> tuple[str, str]:
 
 def _generic(reason: Reason, lang: Lang, effect: str) -> str:
     attr = reason.attr
+    kind = CASES[attr][0] if attr in CASES else "ratio"
     if lang == "en":
         name = f"{reason.feature} ({POLISH_ATTRS[attr]})" if attr in POLISH_ATTRS else reason.feature
         if math.isnan(reason.value):
             return f"{name} is not available, which {effect}"
-        return f"{name} = {_shown(reason.value, 'ratio')} {effect}"
+        return f"{name} = {_shown(reason.value, kind)} {effect}"
     name = f"{reason.feature}（{NAMES_ZH[attr]}）" if attr in NAMES_ZH else reason.feature
     if math.isnan(reason.value):
         return f"{name}缺失，{effect}"
-    return f"{name} = {_shown(reason.value, 'ratio')}，{effect}"
+    return f"{name} = {_shown(reason.value, kind)}，{effect}"
+
+
+def _says(case: str) -> str | None:
+    """The direction a case's sentence implies: "good" → down, "ok" → none, any other → up."""
+    return {"ok": None, "good": "down"}.get(case, "up")
 
 
 def reason_text(reason: Reason, lang: Lang = "en") -> str:
@@ -326,5 +357,7 @@ def reason_text(reason: Reason, lang: Lang = "en") -> str:
     if attr is None or attr not in CASES or attr not in _TEMPLATES[lang] or math.isnan(reason.value):
         return _generic(reason, lang, effect)
     kind, case = _case(attr, reason.value)
+    if _says(case) not in (None, reason.direction):
+        return _generic(reason, lang, effect)
     sentence = _TEMPLATES[lang][attr][case].format(value=_shown(reason.value, kind))
     return f"{sentence} ({effect})" if lang == "en" else f"{sentence}（{effect}）"

@@ -19,7 +19,7 @@ import numpy as np
 from tradecredit.domain.errors import ValidationError
 from tradecredit.domain.grades import DEFAULT_MASTER_SCALE, DEFAULT_SCORE_SCALE, MasterScale, ScoreScale
 from tradecredit.engine.features import POLISH_ATTRS, STATEMENT_ATTRS, feature_matrix, read_polish_arff
-from tradecredit.engine.pd_model import PdModel
+from tradecredit.engine.pd_model import NEUTRAL_WHEN_MISSING, PdModel
 from tradecredit.engine.validation import EvaluationReport, Protocol, evaluate_frame
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "scores_of",
     "shipped_training_file",
     "subset_attrs",
+    "subset_neutral",
     "train",
 ]
 
@@ -50,6 +51,13 @@ def subset_attrs(subset: Subset) -> tuple[int, ...]:
     raise ValidationError("subset", f"expected 'statement' or 'all'; got {subset!r}")
 
 
+def subset_neutral(subset: Subset) -> tuple[int, ...]:
+    """Attributes whose missing value carries no signal: in our statements (``statement``) a missing a21 or a24
+    only means a short history (:data:`~tradecredit.engine.pd_model.NEUTRAL_WHEN_MISSING`); in the published
+    file (``all``) missing values keep the meaning they have there, as in the papers we compare with."""
+    return NEUTRAL_WHEN_MISSING if subset_attrs(subset) == STATEMENT_ATTRS else ()
+
+
 def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -65,7 +73,8 @@ def train(arff_path: str | Path, *, subset: Subset = "statement", created: date 
     path = Path(arff_path)
     frame = read_polish_arff(path)
     attrs = subset_attrs(subset)
-    model = PdModel(attrs).fit(feature_matrix(frame, attrs), frame["bankrupt"].to_numpy())
+    model = PdModel(attrs, neutral=subset_neutral(subset))
+    model.fit(feature_matrix(frame, attrs), frame["bankrupt"].to_numpy())
     model.info.version = version
     model.info.created = (created or date.today()).isoformat()
     model.info.training_file = path.name
@@ -76,9 +85,13 @@ def train(arff_path: str | Path, *, subset: Subset = "statement", created: date 
 def evaluate(arff_path: str | Path, protocol: Protocol, subset: Subset = "statement", *,
              constrained: bool = True) -> EvaluationReport:
     """Train from scratch and score held-out rows by ``protocol`` (``cv10`` or ``holdout``) on any file in the
-    Polish ARFF format, with the same pipeline and hyper-parameters as :func:`train`."""
+    Polish ARFF format, with the same pipeline and hyper-parameters as :func:`train`.
+
+    ``constrained=False`` drops the monotone constraints, only to show what they cost.
+    """
     frame = read_polish_arff(arff_path)
-    return evaluate_frame(frame, protocol=protocol, attrs=subset_attrs(subset), constrained=constrained)
+    return evaluate_frame(frame, protocol=protocol, attrs=subset_attrs(subset), constrained=constrained,
+                          neutral=subset_neutral(subset))
 
 
 @lru_cache(maxsize=1)
