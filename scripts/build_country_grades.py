@@ -2,7 +2,7 @@
 
 Usage, from the repository root::
 
-    python scripts/build_country_grades.py ../shared/data/wgi/wgi_2020_update_long_from_raw.csv
+    python scripts/build_country_grades.py PATH/TO/wgi_2020_update_long_from_raw.csv
 
 Reads the long WGI table (columns indicator, code, year, estimate, …), applies
 :func:`tradecredit.engine.country.country_grades` with the default method and writes

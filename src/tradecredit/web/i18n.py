@@ -66,7 +66,7 @@ def translations(code: str) -> Translations:
 
 
 def gettext(code: str, message: str, **values: object) -> str:
-    """Translate ``message`` into the language and fill its ``%(name)s`` placeholders."""
+    """Translate ``message`` into the language and fill in its ``%(name)s`` fields."""
     text = translations(code).gettext(message)
     return text % values if values else text
 
