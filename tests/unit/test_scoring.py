@@ -13,6 +13,7 @@ import pytest
 from tradecredit.domain.errors import ValidationError
 from tradecredit.domain.grades import grade_for, to_score
 from tradecredit.domain.statements import LINE_ITEMS
+from tradecredit.engine import validation
 from tradecredit.engine.features import STATEMENT_ATTRS, compute_features, feature_matrix
 from tradecredit.engine.pd_model import MONOTONE, PD_FLOOR, Calibration, HyperParameters, PdModel
 from tradecredit.engine.reasons import CASES, NAMES_ZH, TEMPLATES_EN, TEMPLATES_ZH, Reason, reason_text, top_reasons
@@ -201,3 +202,17 @@ def test_a_sentence_never_contradicts_the_push() -> None:
     assert reason_text(against, "en") == "a58 (total costs / total sales) = 118.0% lowers the PD"
     along = Reason(feature="a58", value=1.18, contribution=0.2, direction="up")
     assert reason_text(along, "en") == "Total costs are 118.0% of sales: costs exceed sales (raises the PD)"
+
+
+def test_the_holdout_protocol_retrains_on_each_split_and_pools_the_test_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validation, "HOLDOUT_SEEDS", (0, 1))
+    x, y = toy(n=300)
+    frame = pl.DataFrame({"a01": x[:, 0], "a04": x[:, 1], "a21": x[:, 2], "bankrupt": y})
+    done: list[tuple[int, int]] = []
+    report = validation.evaluate_frame(frame, protocol="holdout", attrs=ATTRS,
+                                       on_split=lambda i, total: done.append((i, total)))
+    assert done == [(1, 2), (2, 2)]
+    assert report.splits == 2 and report.auc == 1.0 and report.rows == 300
+    assert sum(b.n for b in report.calibration) == 2 * 30  # two test sets of 10%
+    with pytest.raises(ValidationError, match="expected one of cv10, holdout; got 'cv5'"):
+        validation.evaluate_frame(frame, protocol="cv5", attrs=ATTRS)  # type: ignore[arg-type]
