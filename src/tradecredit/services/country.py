@@ -24,7 +24,7 @@ from tradecredit.domain.country import (
 from tradecredit.domain.errors import StaleVersion, ValidationError
 from tradecredit.domain.identifiers import check_country
 from tradecredit.engine import country as engine
-from tradecredit.services.reports import ExposureLine, exposure_report, snapshot
+from tradecredit.services.reports import ExposureLine, exposure_by_country, exposure_report, snapshot
 from tradecredit.store.tables import CountryRatingRecord, CountrySettingsRecord
 from tradecredit.store.uow import SqlUnitOfWork
 
@@ -180,7 +180,8 @@ def list_countries(uow: SqlUnitOfWork, *, on: date, base_currency: str, policy: 
     grades = all_grades(uow, on=on)
     with uow:
         settings = {code: _settings(code, record) for code, record in uow.country_settings.all().items()}
-    exposure = _exposure_by_country(uow, on, base_currency)
+    exposure = {row.country: (row.buyers, row.open, row.overdue)
+                for row in exposure_by_country(snapshot(uow, as_of=on, base_currency=base_currency))}
     lines = []
     for code, grade in grades.items():
         buyers, total, late = exposure.get(code, (0, Decimal(0), Decimal(0)))
@@ -197,15 +198,6 @@ def _sorted(lines: list[CountryLine], sort: str) -> list[CountryLine]:
     keys: dict[str, Any] = {"grade": lambda c: (c.grade if c.grade is not None else 99, c.country),
                             "exposure": lambda c: (-c.exposure, c.country), "country": lambda c: c.country}
     return sorted(lines, key=keys[key], reverse=sort.startswith("-"))
-
-
-def _exposure_by_country(uow: SqlUnitOfWork, on: date, base: str) -> dict[str, tuple[int, Decimal, Decimal]]:
-    report = exposure_report(snapshot(uow, as_of=on, base_currency=base))
-    sums: dict[str, tuple[int, Decimal, Decimal]] = {}
-    for line in report.lines:
-        count, total, late = sums.get(line.country, (0, Decimal(0), Decimal(0)))
-        sums[line.country] = (count + 1, total + line.open, late + line.overdue)
-    return sums
 
 
 def country_profile(uow: SqlUnitOfWork, *, country: str, on: date, base_currency: str,
