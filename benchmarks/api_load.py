@@ -165,21 +165,22 @@ def free_port() -> int:
         return port
 
 
-def server_command(port: int, workers: int) -> list[str]:
+def server_command(port: int, workers: int, access_log: bool) -> list[str]:
+    logging = "--access-log" if access_log else "--no-access-log"
     if importlib.util.find_spec("tradecredit.web") and importlib.util.find_spec("tradecredit.web.routes"):
-        return [tradecredit(), "serve", "--host", LOOPBACK, "--port", str(port), "--workers", str(workers)]
-    # The same uvicorn settings as `tradecredit serve` (log level info, so access logging, and proxy headers).
+        return [tradecredit(), "serve", "--host", LOOPBACK, "--port", str(port), "--workers", str(workers), logging]
+    # The same uvicorn settings as `tradecredit serve` (log level info, access log as asked, and proxy headers).
     return [sys.executable, "-m", "uvicorn", "api_load:api_app", "--factory", "--app-dir", str(Path(__file__).parent),
             "--host", LOOPBACK, "--port", str(port), "--workers", str(workers), "--log-level", "info",
-            "--proxy-headers"]
+            "--proxy-headers", logging]
 
 
 @contextmanager
-def serving(database: Path, workers: int, token: str, log: Path) -> Any:
+def serving(database: Path, workers: int, token: str, log: Path, access_log: bool = True) -> Any:
     """A running server (always stopped afterwards) and its base URL, once it answers an authenticated request."""
     port = free_port()
     with log.open("w") as output:
-        server = subprocess.Popen(server_command(port, workers), env=environment(database), stdout=output,
+        server = subprocess.Popen(server_command(port, workers, access_log), env=environment(database), stdout=output,
                                   stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://{LOOPBACK}:{port}"
     try:
@@ -288,6 +289,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--wrk-duration", type=float, default=20.0, help="seconds per wrk round")
     parser.add_argument("--no-wrk", action="store_true", help="skip wrk even when it is installed")
+    parser.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True,
+                        help="uvicorn's per-request access log (off: as behind a proxy that logs requests)")
     options = parser.parse_args()
     database = build_database(options.buyers, options.invoices)
     token = issue_token(database)
@@ -295,9 +298,10 @@ def main() -> None:
     print(f"invoices: {options.invoices} count")
     print(f"concurrency: {options.concurrency} count")
     print(f"workers: {options.workers} count")
+    print(f"access_log: {'on' if options.access_log else 'off'}")
     with tempfile.TemporaryDirectory(prefix="tradecredit-api-load-") as folder:
         log = Path(folder) / "server.log"
-        with serving(database, options.workers, token, log) as (base, session):
+        with serving(database, options.workers, token, log, options.access_log) as (base, session):
             def httpx_round(requests: int, duration: float, seed: int) -> Round:
                 return asyncio.run(load(base, token, buyers=options.buyers, concurrency=options.concurrency,
                                         requests=requests, duration=duration, seed=seed))

@@ -33,8 +33,12 @@ async def no_nul(request: Request) -> None:
         raise ValidationError("query", "NUL characters are not allowed in the path or query")
 
 
-def authenticate(request: Request, tc: AppDep) -> Principal:
-    """A Bearer API token, or the browser session cookie (unsafe methods then need the CSRF header)."""
+async def authenticate(request: Request, tc: AppDep) -> Principal:
+    """A Bearer API token, or the browser session cookie (unsafe methods then need the CSRF header).
+
+    Async on purpose: a token is usually in the worker's cache (see ``services.users.TOKEN_CACHE_SECONDS``) and
+    otherwise one indexed query, cheaper than the two thread hops a sync dependency costs on every request.
+    """
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return token_principal(tc.uow(), header[7:].strip())
@@ -48,7 +52,7 @@ def authenticate(request: Request, tc: AppDep) -> Principal:
 
 
 def require(role: Role) -> Callable[..., Principal]:
-    def checker(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def checker(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not allows(principal.role, role):
             raise PermissionDenied(f"this needs the {role.value} role; {principal.username} is {principal.role.value}")
         return principal

@@ -62,6 +62,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, min=1, max=65535),
     workers: int = typer.Option(1, min=1, max=64, help="processes; see docs/deployment.md"),
+    access_log: bool = typer.Option(True, "--access-log/--no-access-log",
+                                    help="log every request (turn off behind a proxy that logs them)"),
 ) -> None:
     """Serve the API (/api/v1, docs at /docs) and the dashboard."""
     import uvicorn
@@ -71,7 +73,7 @@ def serve(
         tc.close()
         console.print(f"TradeCredit at http://{host}:{port}/ (API docs at http://{host}:{port}/docs)")
         uvicorn.run("tradecredit.server:main_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", proxy_headers=True)
+                    log_level="info", access_log=access_log, proxy_headers=True)
 
 
 def main() -> None:

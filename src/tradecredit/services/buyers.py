@@ -89,11 +89,14 @@ def _refs(uow: SqlUnitOfWork) -> dict[int, str]:
 def get_buyer(uow: SqlUnitOfWork, *, ref: str, base_currency: str, as_of: date | None = None) -> BuyerDetail:
     with uow:
         day = as_of or uow.clock.today()
-        record = uow.buyers.get(ref)
-        parent_ref = _parent_ref(uow, record)
-        members = uow.buyers.children_refs(record.id)
-        view = _view(record, {record.parent_id: parent_ref} if record.parent_id and parent_ref else {})
-        exposure = _exposure(uow, [record.id], day, base_currency)
+        row = queries.buyer_with_parent(uow.session, ref)
+        if row is None:
+            raise NotFound("buyer", ref)
+        members = queries.children_refs(uow.session, row.id)
+        view = BuyerView(row.ref, row.name, row.country, row.currency, row.payment_terms_days, row.registration_id,
+                         row.registration_scheme, row.lei, row.industry, row.parent_ref, row.version, row.created_at,
+                         row.updated_at)
+        exposure = _exposure(uow, [row.id], day, base_currency)
         return BuyerDetail(view, members, exposure)
 
 

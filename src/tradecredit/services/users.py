@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +33,9 @@ SESSION_COOKIE = "tc_session"  # HttpOnly, SameSite=Lax; holds the random sessio
 CSRF_HEADER = "X-CSRF-Token"  # unsafe API calls made with the session cookie must echo the session's CSRF token
 SESSION_LIFETIME = timedelta(hours=12)
 FIRST_ADMIN = "admin"
+TOKEN_CACHE_SECONDS = 5.0
+"""How long a worker trusts an API token it has checked: a revocation (``users disable``) is immediate in the
+worker that made it and reaches the other workers within this time. Saves a database query per API request."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ def disable_user(uow: SqlUnitOfWork, *, username: str, actor: str) -> None:
             uow.audit.record(at=uow.clock.now(), actor=actor, action="disable", entity="user", key=record.username,
                              before={"active": True}, after={"active": False})
         uow.commit()
+    _token_cache.clear()
 
 
 def set_language(uow: SqlUnitOfWork, *, username: str, language: str) -> None:
@@ -110,6 +116,7 @@ def set_language(uow: SqlUnitOfWork, *, username: str, language: str) -> None:
         uow.audit.record(at=uow.clock.now(), actor=username, action="update", entity="user", key=username,
                          before={"language": before}, after={"language": record.language})
         uow.commit()
+    _token_cache.clear()
 
 
 def issue_token(uow: SqlUnitOfWork, *, username: str, name: str, actor: str) -> IssuedToken:
@@ -127,13 +134,46 @@ def issue_token(uow: SqlUnitOfWork, *, username: str, name: str, actor: str) -> 
         return IssuedToken(token, label, record.username)
 
 
+class _TokenCache:
+    """Principals of recently checked tokens (by digest), each trusted for :data:`TOKEN_CACHE_SECONDS`."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[digest] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_token_cache = _TokenCache()
+
+
 def token_principal(uow: SqlUnitOfWork, token: str) -> Principal:
     """The user behind an API token; raises AuthenticationRequired for an unknown or revoked token."""
+    digest = _digest(token)
+    cached = _token_cache.get(digest)
+    if cached is not None:
+        return cached
     with uow:
-        user = uow.tokens.active_user(_digest(token)) if token.startswith(TOKEN_PREFIX) else None
+        user = uow.tokens.active_user(digest) if token.startswith(TOKEN_PREFIX) else None
         if user is None:
             raise AuthenticationRequired("invalid or revoked API token")
-        return Principal(user.username, Role(user.role), user.language, via="token")
+        principal = Principal(user.username, Role(user.role), user.language, via="token")
+    _token_cache.put(digest, principal)
+    return principal
 
 
 def login(uow: SqlUnitOfWork, *, username: str, password: str, throttle: Throttle) -> WebSession:

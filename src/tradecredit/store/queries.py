@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Date, bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from tradecredit.domain.statements import LINE_ITEMS
 from tradecredit.store.tables import (
     AdjustmentRecord,
     AllocationRecord,
@@ -33,6 +34,7 @@ class BuyerRow:
     parent_id: int | None
     currency: str
     payment_terms_days: int
+    industry: str | None
 
 
 def _columns(session: Session, query: Any, names: list[str]) -> Columns:
@@ -45,27 +47,36 @@ def _columns(session: Session, query: Any, names: list[str]) -> Columns:
 
 def buyers(session: Session) -> list[BuyerRow]:
     query = select(BuyerRecord.id, BuyerRecord.ref, BuyerRecord.name, BuyerRecord.country,
-                   BuyerRecord.parent_id, BuyerRecord.currency, BuyerRecord.payment_terms_days)
+                   BuyerRecord.parent_id, BuyerRecord.currency, BuyerRecord.payment_terms_days,
+                   BuyerRecord.industry)
     return [BuyerRow(*row) for row in session.execute(query.order_by(BuyerRecord.id))]
 
 
-def invoice_columns(session: Session, *, issued_on_or_before: date) -> Columns:
-    """Invoices as columns for the analytics engine (amounts as Decimal in invoice currency)."""
+def invoice_columns(session: Session, *, issued_on_or_before: date, buyer_ids: list[int] | None = None) -> Columns:
+    """Invoices as columns for the analytics engine (amounts as Decimal in invoice currency); all buyers', or
+    only those of ``buyer_ids``."""
     query = (select(InvoiceRecord.id, InvoiceRecord.buyer_id, InvoiceRecord.issue_date, InvoiceRecord.due_date,
                     InvoiceRecord.currency, InvoiceRecord.amount, InvoiceRecord.disputed)
              .where(InvoiceRecord.issue_date <= issued_on_or_before))
+    if buyer_ids is not None:
+        query = query.where(InvoiceRecord.buyer_id.in_(buyer_ids))
     return _columns(session, query, ["invoice_id", "buyer_id", "issue_date", "due_date", "currency", "amount",
                                      "disputed"])
 
 
-def settlement_columns(session: Session, *, on_or_before: date) -> Columns:
-    """Allocations, credit notes and write-offs effective on or before the date, as columns."""
+def settlement_columns(session: Session, *, on_or_before: date, buyer_ids: list[int] | None = None) -> Columns:
+    """Allocations, credit notes and write-offs effective on or before the date, as columns (of the invoices of
+    ``buyer_ids`` when given)."""
     allocations = select(AllocationRecord.invoice_id, AllocationRecord.effective_date.label("on"),
                          AllocationRecord.amount, literal("payment").label("kind")).where(
         AllocationRecord.effective_date <= on_or_before)
     adjustments = select(AdjustmentRecord.invoice_id, AdjustmentRecord.adjustment_date.label("on"),
                          AdjustmentRecord.amount, AdjustmentRecord.kind).where(
         AdjustmentRecord.adjustment_date <= on_or_before)
+    if buyer_ids is not None:
+        theirs = select(InvoiceRecord.id).where(InvoiceRecord.buyer_id.in_(buyer_ids))
+        allocations = allocations.where(AllocationRecord.invoice_id.in_(theirs))
+        adjustments = adjustments.where(AdjustmentRecord.invoice_id.in_(theirs))
     return _columns(session, union_all(allocations, adjustments), ["invoice_id", "date", "amount", "kind"])
 
 
@@ -83,6 +94,27 @@ def ledger_counts(session: Session) -> dict[str, int]:
 
 SORTS: dict[str, Any] = {"ref": BuyerRecord.ref, "name": BuyerRecord.name, "country": BuyerRecord.country,
          "created": BuyerRecord.created_at, "updated": BuyerRecord.updated_at}
+
+
+def _buyer_with_parent_statement() -> Any:
+    buyers = BuyerRecord.__table__
+    parent = buyers.alias("parent")
+    return (select(buyers, parent.c.ref.label("parent_ref"))
+            .outerjoin(parent, parent.c.id == buyers.c.parent_id).where(buyers.c.ref == bindparam("ref")))
+
+
+_BUYER_WITH_PARENT = _buyer_with_parent_statement()
+_CHILDREN = (select(BuyerRecord.ref).where(BuyerRecord.parent_id == bindparam("parent_id"))
+             .order_by(BuyerRecord.ref))
+
+
+def buyer_with_parent(session: Session, ref: str) -> Any:
+    """The buyer's row (every column) plus ``parent_ref``, or None; Core on the hot path, no ORM objects."""
+    return session.connection().execute(_BUYER_WITH_PARENT, {"ref": ref}).first()
+
+
+def children_refs(session: Session, buyer_id: int) -> list[str]:
+    return list(session.connection().execute(_CHILDREN, {"parent_id": buyer_id}).scalars())
 
 
 def _like(text: str) -> str:
@@ -145,7 +177,7 @@ _OPEN_BY_CURRENCY = _open_by_currency_statement()
 
 def open_by_currency(session: Session, *, buyer_ids: list[int], as_of: date) -> list[OpenByCurrency]:
     """Open and overdue amounts of these buyers' invoices at ``as_of``, per invoice currency (one query)."""
-    rows = session.execute(_OPEN_BY_CURRENCY, {"buyer_ids": buyer_ids, "as_of": as_of})
+    rows = session.connection().execute(_OPEN_BY_CURRENCY, {"buyer_ids": buyer_ids, "as_of": as_of})
     return [OpenByCurrency(currency, Decimal(total), Decimal(late), count, oldest)
             for currency, total, late, count, oldest in rows]
 
@@ -192,6 +224,20 @@ def fx_page(session: Session, *, currency: str | None, offset: int, limit: int) 
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     ordered = query.order_by(FxRateRecord.rate_date.desc(), FxRateRecord.currency).offset(offset).limit(limit)
     return list(session.execute(ordered)), total
+
+
+STATEMENT_COLUMNS = ("id", "buyer_id", "period_end", "currency", *LINE_ITEMS)
+
+
+def statement_columns(session: Session, *, period_end_on_or_before: date,
+                      buyer_ids: list[int] | None = None) -> Columns:
+    """Statements as columns for the ratio engine (line items as Decimal or None)."""
+    query = (select(*(getattr(StatementRecord, name) for name in STATEMENT_COLUMNS))
+             .where(StatementRecord.period_end <= period_end_on_or_before))
+    if buyer_ids is not None:
+        query = query.where(StatementRecord.buyer_id.in_(buyer_ids))
+    return _columns(session, query.order_by(StatementRecord.buyer_id, StatementRecord.period_end),
+                    list(STATEMENT_COLUMNS))
 
 
 def statements_of(session: Session, buyer_id: int) -> list[StatementRecord]:

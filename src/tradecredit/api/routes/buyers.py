@@ -50,7 +50,9 @@ def create_buyer(body: BuyerCreate, tc: AppDep, user: Analyst, response: Respons
 
 
 @router.get("/{ref}", response_model=BuyerDetailRead)
-def read_buyer(ref: str, tc: AppDep, user: Viewer, response: Response) -> BuyerDetailRead:
+async def read_buyer(ref: str, tc: AppDep, user: Viewer, response: Response) -> BuyerDetailRead:
+    """The hottest read (an ERP asks it before every order): async so that neither the handler nor the response
+    validation hops to a worker thread; its three indexed queries take about a millisecond, less than the hops."""
     detail = service.get_buyer(tc.uow(), ref=ref, base_currency=tc.settings.base_currency)
     response.headers["ETag"] = f'"{detail.buyer.version}"'
     return BuyerDetailRead.model_validate({**_read(detail.buyer).model_dump(), "members": detail.members,
