@@ -6,7 +6,7 @@ role-matrix test can read it from the route table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -51,7 +51,7 @@ async def authenticate(request: Request, tc: AppDep) -> Principal:
     raise AuthenticationRequired("send an API token (Authorization: Bearer tc_…) or log in")
 
 
-def require(role: Role) -> Callable[..., Principal]:
+def require(role: Role) -> Callable[..., Awaitable[Principal]]:
     async def checker(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not allows(principal.role, role):
             raise PermissionDenied(f"this needs the {role.value} role; {principal.username} is {principal.role.value}")
