@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -14,8 +15,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tradecredit.domain.assessment import AssessmentPolicy
 from tradecredit.domain.country import TermsPolicy
 from tradecredit.domain.errors import ValidationError
+from tradecredit.domain.grades import DEFAULT_MASTER_SCALE, MasterScale
+from tradecredit.domain.limit_advice import LimitPolicy
 from tradecredit.domain.money import check_currency
 
 DEFAULT_DATABASE_URL = "sqlite:///./tradecredit.db"
@@ -39,6 +43,12 @@ class Settings(BaseSettings):
     terms_open_account_max: int = Field(default=3, ge=-1, le=7)
     terms_documentary_collection_max: int = Field(default=5, ge=-1, le=7)
     terms_confirmed_lc_max: int = Field(default=6, ge=-1, le=7)
+    grade_pd_bounds: tuple[float, ...] = Field(default=DEFAULT_MASTER_SCALE.upper_bounds)
+    stale_statement_months: int = Field(default=18, ge=1, le=120)
+    limited_information_pd: float = Field(default=0.02, gt=0, lt=1)
+    limited_information_cap: Decimal = Field(default=Decimal(50_000), ge=0)
+    limit_rounding: Decimal = Field(default=Decimal(1_000), gt=0)
+    lgd: float = Field(default=0.6, ge=0, le=1)
     demo_buyers: int = Field(default=300, ge=1, le=100_000)
     demo_seed: int = 42
 
@@ -46,6 +56,25 @@ class Settings(BaseSettings):
         """The worst country grade at which each kind of payment terms is still allowed (docs/country-risk.md)."""
         return TermsPolicy(self.terms_open_account_max, self.terms_documentary_collection_max,
                            self.terms_confirmed_lc_max)
+
+    def assessment_policy(self) -> AssessmentPolicy:
+        """How the financial PD is combined with behaviour, country and industry (docs/assessment.md)."""
+        return AssessmentPolicy(stale_months=self.stale_statement_months,
+                                limited_information_pd=self.limited_information_pd,
+                                master_scale=MasterScale(self.grade_pd_bounds))
+
+    def limit_policy(self) -> LimitPolicy:
+        """How the recommended limit and terms are set (docs/assessment.md)."""
+        return LimitPolicy(limited_information_cap=self.limited_information_cap, rounding=self.limit_rounding)
+
+    @field_validator("grade_pd_bounds")
+    @classmethod
+    def _master_scale(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        try:
+            MasterScale(tuple(value))
+        except ValidationError as error:
+            raise ValueError(error.reason) from None
+        return value
 
     @field_validator("base_currency")
     @classmethod

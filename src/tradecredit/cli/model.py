@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from tradecredit.cli.common import console, handled
+from tradecredit.cli.common import console, handled, open_app
 from tradecredit.services import models as service
 
 app = typer.Typer(help="The PD model: train and evaluate (see docs/model-card.md).", no_args_is_help=True)
@@ -48,4 +48,18 @@ def evaluate(
         for row in report.calibration:
             table.add_row(str(row.bin), str(row.n), str(row.bankrupt), f"{row.mean_pd:.4f}",
                           f"{row.observed_rate:.4f}")
+        console.print(table)
+
+
+@app.command()
+def stability() -> None:
+    """Population stability (PSI) of the live financial PDs against the training distribution, by grade."""
+    with handled():
+        tc = open_app()
+        report = service.model_stability(tc.uow(), master_scale=tc.settings.assessment_policy().master_scale)
+        console.print(f"{report.model_version}: PSI {report.psi:.3f} over {report.buyers} buyers — {report.status} "
+                      "(< 0.1 stable, 0.1–0.25 investigate, > 0.25 significant shift)")
+        table = Table("grade", "training share", "live share", "PSI term")
+        for row in report.bins:
+            table.add_row(str(row.grade), f"{row.expected:.1%}", f"{row.actual:.1%}", f"{row.contribution:.4f}")
         console.print(table)

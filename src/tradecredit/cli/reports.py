@@ -15,6 +15,7 @@ from rich.table import Table
 
 from tradecredit.bootstrap import App
 from tradecredit.cli.common import console, handled, open_app, parse_day
+from tradecredit.services.assessment import GradeReport, exposure_by_grade
 from tradecredit.services.reports import (
     AgingReport,
     ConcentrationReport,
@@ -185,6 +186,28 @@ def summary(as_of: str | None = AS_OF, fmt: Format = FORMAT) -> None:
         report: Summary = summary_report(_snapshot(tc, as_of), edges=tc.settings.aging_edges,
                                          period_days=tc.settings.dso_period_days, top_n=tc.settings.top_n)
         _emit(report, fmt, report.top_debtors.lines, lambda: _render_summary(report))
+
+
+@app.command()
+def grades(as_of: str | None = AS_OF, fmt: Format = FORMAT) -> None:
+    """Exposure and expected loss (PD × exposure × LGD) by the grade of each buyer's latest assessment."""
+    with handled():
+        tc = open_app()
+        report = exposure_by_grade(tc.uow(), as_of=parse_day(as_of, tc), base_currency=tc.settings.base_currency,
+                                   lgd=tc.settings.lgd)
+        _emit(report, fmt, report.lines, lambda: render_grades(report))
+
+
+def render_grades(report: GradeReport) -> None:
+    table = Table("grade", "buyers", f"exposure {report.base_currency}", "share", "expected loss",
+                  title=f"exposure by grade as of {report.as_of} (LGD {report.lgd:.0%})", title_justify="left")
+    for line in report.lines:
+        table.add_row(f"{line.grade} {line.label_en}", str(line.buyers), f"{line.exposure:,.2f}", f"{line.share:.1%}",
+                      f"{line.expected_loss:,.2f}")
+    if report.not_assessed_buyers:
+        table.add_row("not assessed", str(report.not_assessed_buyers), f"{report.not_assessed_exposure:,.2f}", "", "")
+    table.add_row("total", "", f"{report.total:,.2f}", "", f"{report.expected_loss:,.2f}")
+    console.print(table)
 
 
 def _render_summary(report: Summary) -> None:

@@ -99,9 +99,19 @@ def country_grade(uow: SqlUnitOfWork, *, country: str, on: date) -> EffectiveGra
 def all_grades(uow: SqlUnitOfWork, *, on: date) -> dict[str, EffectiveGrade]:
     """Every country's effective grade on ``on``: shipped grades with imported ratings laid over them."""
     with uow:
-        imported = uow.country_ratings.latest_all(on)
-        codes = set(_shipped_by_country()) | set(imported)
-        return {code: _effective(code, on, imported.get(code)) for code in sorted(codes)}
+        return read_all_grades(uow, on=on)
+
+
+def read_all_grades(uow: SqlUnitOfWork, *, on: date) -> dict[str, EffectiveGrade]:
+    """:func:`all_grades` inside a unit of work the caller has open."""
+    imported = uow.country_ratings.latest_all(on)
+    codes = set(_shipped_by_country()) | set(imported)
+    return {code: _effective(code, on, imported.get(code)) for code in sorted(codes)}
+
+
+def read_all_settings(uow: SqlUnitOfWork) -> dict[str, CountrySettings]:
+    """Every country's settings that a credit manager has saved (the others have none), in an open unit of work."""
+    return {code: _settings(code, record) for code, record in uow.country_settings.all().items()}
 
 
 @dataclass(frozen=True)

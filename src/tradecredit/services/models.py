@@ -7,8 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tradecredit.domain.errors import ValidationError
-from tradecredit.engine import scoring
+from tradecredit.domain.grades import MasterScale
+from tradecredit.engine import scoring, stability
+from tradecredit.store.uow import SqlUnitOfWork
 
 PROTOCOLS = ("cv10", "holdout")
 SUBSETS = ("statement", "all")
@@ -58,3 +62,27 @@ def evaluate_model(*, data: Path, protocol: str, subset: str = "statement") -> A
     """Train from scratch by ``protocol`` with the shipped pipeline and hyper-parameters; an EvaluationReport."""
     _checked(data, subset, protocol)
     return scoring.evaluate(data, protocol, subset)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StabilityReport:
+    model_version: str
+    buyers: int
+    psi: float
+    status: str
+    bins: list[stability.StabilityBin]
+
+
+def model_stability(uow: SqlUnitOfWork, *, master_scale: MasterScale) -> StabilityReport:
+    """PSI of the financial PDs of every buyer's latest assessment against the model's training distribution
+    (buyers assessed with limited information have no financial PD and are not counted)."""
+    model = scoring.load_shipped_model()
+    with uow:
+        pds = [pd for pd in uow.assessments.financial_pds(model.info.version) if pd is not None]
+    expected = np.asarray(stability.training_grade_shares(model, scoring.shipped_training_file(), master_scale))
+    if not pds:
+        raise ValidationError("assessments", "no buyer has a financial PD yet; run `tradecredit assess --all` first")
+    actual = stability.grade_shares(scoring.grades_of(np.asarray(pds), master_scale))
+    bins = stability.stability_bins(expected, actual)
+    value = sum(b.contribution for b in bins)
+    return StabilityReport(model.info.version, len(pds), value, stability.psi_status(value), bins)

@@ -70,10 +70,16 @@ def snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str) -> Snapshot
     """Read the ledger once; raises FxRateMissing when an invoice currency has no rate on or before as_of."""
     check_as_of(as_of)
     with uow:
-        buyers = {row.id: row for row in queries.buyers(uow.session)}
-        invoices = queries.invoice_columns(uow.session, issued_on_or_before=as_of)
-        settlements = queries.settlement_columns(uow.session, on_or_before=as_of)
-        table = FxTable(base_currency, uow.fx.latest(as_of))
+        return read_snapshot(uow, as_of=as_of, base_currency=base_currency)
+
+
+def read_snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str,
+                  buyer_ids: list[int] | None = None) -> Snapshot:
+    """:func:`snapshot` inside a unit of work the caller has open; only ``buyer_ids``' invoices when given."""
+    buyers = {row.id: row for row in queries.buyers(uow.session)}
+    invoices = queries.invoice_columns(uow.session, issued_on_or_before=as_of, buyer_ids=buyer_ids)
+    settlements = queries.settlement_columns(uow.session, on_or_before=as_of, buyer_ids=buyer_ids)
+    table = FxTable(base_currency, uow.fx.latest(as_of))
     roots = group_roots({id_: row.parent_id for id_, row in buyers.items()})
     rates = {code: float(table.rate(code, as_of)) for code in sorted(set(invoices["currency"]))}
     invoice_frame = pl.DataFrame(

@@ -149,10 +149,6 @@ class BuyerRepository(BulkRepository):
                 refs.append(self.ref_of(current) or "")
         return refs
 
-    def children_refs(self, buyer_id: int) -> list[str]:
-        query = select(BuyerRecord.ref).where(BuyerRecord.parent_id == buyer_id).order_by(BuyerRecord.ref)
-        return list(self.session.scalars(query))
-
 
 class StatementRepository(BulkRepository):
     record = StatementRecord

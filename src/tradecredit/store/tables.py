@@ -285,3 +285,32 @@ class CountryGradeEventRecord(Base):
     new_grade: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AssessmentRecord(Base):
+    """One assessment of one buyer: inputs, model version and outputs as they were. Append-only: a new assessment
+    is a new row, so the history of grades and limits is never overwritten."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_buyer_id_id", "buyer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    assessed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(String(200))
+    model_version: Mapped[str] = mapped_column(String(50))
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("financial_statements.id"))
+    financial_pd: Mapped[float | None] = mapped_column()
+    pd: Mapped[float] = mapped_column()
+    grade: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    limited_information: Mapped[bool] = mapped_column(Boolean)
+    stale_statement: Mapped[bool] = mapped_column(Boolean)
+    recommended_limit: Mapped[Decimal] = mapped_column(AMOUNT)
+    currency: Mapped[str] = mapped_column(String(3))
+    terms: Mapped[str] = mapped_column(String(32))
+    terms_days: Mapped[int] = mapped_column(Integer)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tradecredit.domain.clock import Clock
 from tradecredit.store.accounts import AuditRepository, TokenRepository, UserRepository, WebSessionRepository
+from tradecredit.store.assessments import AssessmentRepository
 from tradecredit.store.countries import (
     CountryEventRepository,
     CountryRatingRepository,
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
         self.country_ratings = CountryRatingRepository(session)
         self.country_settings = CountrySettingsRepository(session)
         self.country_events = CountryEventRepository(session)
+        self.assessments = AssessmentRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
