@@ -25,6 +25,7 @@ install-dev: $(DEVSTAMP)
 run: $(STAMP)
 	$(BIN)/tradecredit init
 	$(BIN)/tradecredit demo --if-empty
+	$(BIN)/tradecredit assess --all --unassessed
 	$(BIN)/tradecredit report summary
 	$(BIN)/tradecredit users ensure-admin
 	$(BIN)/tradecredit serve --host 127.0.0.1 --port 8000

@@ -72,7 +72,8 @@ def _history(tc: Any, ref: str, as_json: bool) -> None:
     console.print(table)
 
 
-def _all(tc: Any, config: service.AssessmentConfig, as_of: str | None, reason: str, as_json: bool) -> None:
+def _all(tc: Any, config: service.AssessmentConfig, as_of: str | None, reason: str, as_json: bool,
+         unassessed: bool) -> None:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("assessing buyers", total=None)
 
@@ -80,7 +81,7 @@ def _all(tc: Any, config: service.AssessmentConfig, as_of: str | None, reason: s
             progress.update(task, completed=done, total=total)
 
         result = service.assess_all(tc.uow(), actor=actor(), config=config, as_of=parse_day(as_of, tc) if as_of
-                                    else None, trigger=reason, progress=advance)
+                                    else None, trigger=reason, progress=advance, unassessed_only=unassessed)
     if as_json:
         console.print(json.dumps(as_document(result), ensure_ascii=False), soft_wrap=True)
         return
@@ -96,6 +97,7 @@ def _all(tc: Any, config: service.AssessmentConfig, as_of: str | None, reason: s
 def assess(
     buyer: str | None = typer.Option(None, "--buyer", help="the buyer's ref"),
     everyone: bool = typer.Option(False, "--all", help="every buyer, in one transaction"),
+    unassessed: bool = typer.Option(False, "--unassessed", help="with --all: only buyers never assessed"),
     as_of: str | None = typer.Option(None, "--as-of", help="assess as of this date (YYYY-MM-DD)"),
     reason: str = typer.Option("manual", "--reason", help="why (kept with the assessment)"),
     history: bool = typer.Option(False, "--history", help="show the buyer's past assessments; assess nothing"),
@@ -112,7 +114,7 @@ def assess(
         tc = open_app()
         config = service.AssessmentConfig.from_settings(tc.settings)
         if everyone:
-            _all(tc, config, as_of, reason if reason != "manual" else "portfolio run", as_json)
+            _all(tc, config, as_of, reason if reason != "manual" else "portfolio run", as_json, unassessed)
             return
         assert buyer is not None
         if history:

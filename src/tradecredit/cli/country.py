@@ -114,18 +114,24 @@ def set_settings(
 @app.command()
 def stress(country: str, steps: int = typer.Option(..., help="grade steps to downgrade (negative: upgrade)"),
            as_of: str | None = typer.Option(None, "--as-of")) -> None:
-    """What a downgrade of a country would touch: exposure and buyers whose allowed terms change."""
+    """What a downgrade of a country would touch: exposure, allowed terms, buyers' grades and expected loss."""
     with handled():
         tc = open_app()
         result = service.stress_test(tc.uow(), country=country, steps=steps, on=parse_day(as_of, tc),
-                                     base_currency=tc.settings.base_currency, policy=tc.settings.terms_policy())
+                                     base_currency=tc.settings.base_currency, policy=tc.settings.terms_policy(),
+                                     assessment_policy=tc.settings.assessment_policy(), lgd=tc.settings.lgd)
         before = result.terms_before.value if result.terms_before else "-"
         after = result.terms_after.value if result.terms_after else "-"
         console.print(f"{result.country}: grade {_grade(result.grade_before)} → {_grade(result.grade_after)}; "
                       f"terms {before} → {after}; exposure affected {result.exposure:,} "
-                      f"{tc.settings.base_currency} (overdue {result.overdue:,}) over {len(result.buyers)} buyer(s)")
-        if result.terms_change and result.buyers:
-            table = Table("buyer", "name", "open", "terms now", "terms after")
+                      f"{tc.settings.base_currency} (overdue {result.overdue:,}) over {len(result.buyers)} buyer(s); "
+                      f"expected loss {result.expected_loss_before:,} → {result.expected_loss_after:,} "
+                      f"(LGD {tc.settings.lgd:.0%}; {result.not_assessed} buyer(s) not assessed)")
+        if result.buyers:
+            table = Table("buyer", "name", "open", "terms now", "terms after", "grade", "expected loss")
             for buyer in result.buyers:
-                table.add_row(buyer.ref, buyer.name, f"{buyer.open:,}", before, after)
+                table.add_row(buyer.ref, buyer.name, f"{buyer.open:,}", before, after,
+                              f"{_grade(buyer.grade_before)} → {_grade(buyer.grade_after)}",
+                              "-" if buyer.expected_loss_before is None else
+                              f"{buyer.expected_loss_before:,} → {buyer.expected_loss_after:,}")
             console.print(table)

@@ -7,6 +7,7 @@ from rich.progress import Progress
 
 from tradecredit.cli import assess, country, imports, ledger, model, reports, users
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day
+from tradecredit.services.assessment import AssessmentConfig, assess_all
 from tradecredit.services.demo import LOAD_ORDER, load_demo
 
 app = typer.Typer(help="TradeCredit: trade-credit risk for credit managers, collectors and underwriters.",
@@ -56,6 +57,9 @@ def demo(
             return
         for summary in result.imports:
             console.print(f"{summary.kind:12} {summary.inserted:>8} loaded")
+        run = assess_all(tc.uow(), actor=actor(), config=AssessmentConfig.from_settings(tc.settings),
+                         trigger="demo portfolio loaded")
+        console.print(f"{'assessed':12} {run.assessed:>8} buyers")
 
 
 @app.command()

@@ -17,6 +17,7 @@ Every number is a configurable default (:class:`AssessmentPolicy`); ``docs/asses
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -154,9 +155,12 @@ def expit(x: float) -> float:
 
 
 def is_stale(period_end: date, on: date, months: int) -> bool:
-    """A statement is stale when its period ended more than ``months`` calendar months before ``on``."""
-    age = (on.year - period_end.year) * 12 + (on.month - period_end.month) - (1 if on.day < period_end.day else 0)
-    return age > months
+    """A statement is stale when ``on`` is after its period end plus ``months`` calendar months (the day clamped
+    to the month's end: 31 August + 18 months = 28 February)."""
+    index = period_end.year * 12 + period_end.month - 1 + months
+    year, month = divmod(index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return on > date(year, month + 1, min(period_end.day, last_day))
 
 
 def default_event(behaviour: Behaviour, policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> str | None:
@@ -259,8 +263,24 @@ def combine(*, financial_pd: float | None, statement_period_end: date | None, on
                                     f"latest statement is older than {policy.stale_months} months",
                                     f"最新财务报表已超过 {policy.stale_months} 个月"))
     base = policy.limited_information_pd if financial_pd is None else financial_pd
-    pd = min(max(expit(logit(base) + sum(c.add for c in components)), PD_FLOOR), PD_CEILING)
+    total = sum(c.add for c in components)
+    pd = base if total == 0 else min(max(expit(logit(base) + total), PD_FLOOR), PD_CEILING)  # no round-trip drift
     reason = default_event(behaviour, policy)
     grade = DEFAULT_GRADE_IN_DEFAULT if reason else policy.master_scale.grade_for(pd)
     return Combined(financial_pd, 1.0 if reason else pd, grade, tuple(components), limited, stale, reason is not None,
                     reason)
+
+
+def country_add(grade: int | None, policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> float:
+    return policy.unrated_country_add if grade is None else policy.country_add[grade]
+
+
+def with_country_grade(pd: float, old_grade: int | None, new_grade: int | None,
+                       policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> tuple[float, int]:
+    """The combined PD and grade had the country been graded ``new_grade`` instead of ``old_grade`` (a stress
+    test: only the country component moves). A buyer in default stays in default."""
+    if pd >= 1.0:
+        return 1.0, DEFAULT_GRADE_IN_DEFAULT
+    shift = country_add(new_grade, policy) - country_add(old_grade, policy)
+    stressed = min(max(expit(logit(pd) + shift), PD_FLOOR), PD_CEILING)
+    return stressed, policy.master_scale.grade_for(stressed)

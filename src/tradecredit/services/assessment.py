@@ -143,8 +143,9 @@ def _check_trigger(trigger: str) -> str:
 
 
 def _read_inputs(uow: SqlUnitOfWork, *, buyers: list[queries.BuyerRow], as_of: date,
-                 config: AssessmentConfig, all_buyers: bool) -> Inputs:
-    ids = None if all_buyers else [b.id for b in buyers]
+                 config: AssessmentConfig, scope: str) -> Inputs:
+    """Read what the assessment needs: only these buyers' ledger for one buyer, the whole ledger otherwise."""
+    ids = [b.id for b in buyers] if scope == "buyer" else None
     previous = {
         buyer_id: (record.grade, dict(record.inputs.get("drivers") or {}),
                    (record.inputs.get("statement") or {}).get("period_end"))
@@ -172,16 +173,16 @@ def _record(outcome: Outcome, *, as_of: date, at: datetime, actor: str, trigger:
 
 
 def _run(uow: SqlUnitOfWork, *, buyers: list[queries.BuyerRow], as_of: date, actor: str, trigger: str,
-         config: AssessmentConfig, all_buyers: bool, progress: Progress | None) -> list[Outcome]:
-    """Assess and store inside the caller's open unit of work; commits."""
-    inputs = _read_inputs(uow, buyers=buyers, as_of=as_of, config=config, all_buyers=all_buyers)
+         config: AssessmentConfig, scope: str, progress: Progress | None) -> list[Outcome]:
+    """Assess and store inside the caller's open unit of work; commits. ``scope``: buyer, all or unassessed."""
+    inputs = _read_inputs(uow, buyers=buyers, as_of=as_of, config=config, scope=scope)
     outcomes = assess_many(inputs, progress)
     now = uow.clock.now()
     version = inputs.model.info.version
     uow.assessments.add_many([_record(o, as_of=as_of, at=now, actor=actor, trigger=trigger, model_version=version,
                                       currency=config.base_currency) for o in outcomes])
     grades = Counter(o.combined.grade for o in outcomes)
-    key = "all buyers" if all_buyers else ", ".join(b.ref for b in buyers)
+    key = ", ".join(b.ref for b in buyers) if scope == "buyer" else f"{scope} buyers"
     uow.audit.record(at=now, actor=actor, action="assess", entity="assessment", key=key[:200],
                      after={"as_of": as_of.isoformat(), "buyers": len(outcomes), "trigger": trigger,
                             "model_version": version, "by_grade": {str(g): n for g, n in sorted(grades.items())}})
@@ -197,21 +198,26 @@ def assess_buyer(uow: SqlUnitOfWork, *, ref: str, actor: str, config: Assessment
         day = check_as_of(as_of or uow.clock.today())
         record = uow.buyers.get(ref)
         buyer = next(b for b in queries.buyers(uow.session) if b.id == record.id)
-        _run(uow, buyers=[buyer], as_of=day, actor=actor, trigger=reason, config=config, all_buyers=False,
+        _run(uow, buyers=[buyer], as_of=day, actor=actor, trigger=reason, config=config, scope="buyer",
              progress=None)
     return latest_assessment(uow, ref=ref)
 
 
 def assess_all(uow: SqlUnitOfWork, *, actor: str, config: AssessmentConfig, as_of: date | None = None,
-               trigger: str = "portfolio run", progress: Progress | None = None) -> RunResult:
-    """Assess every buyer in one transaction (a failure stores nothing)."""
+               trigger: str = "portfolio run", progress: Progress | None = None,
+               unassessed_only: bool = False) -> RunResult:
+    """Assess every buyer (or only those never assessed) in one transaction (a failure stores nothing)."""
     reason = _check_trigger(trigger)
     started = time.perf_counter()
     with uow:
         day = check_as_of(as_of or uow.clock.today())
         buyers = queries.buyers(uow.session)
-        outcomes = _run(uow, buyers=buyers, as_of=day, actor=actor, trigger=reason, config=config,
-                        all_buyers=True, progress=progress)
+        if unassessed_only:
+            assessed = uow.assessments.assessed_ids()
+            buyers = [b for b in buyers if b.id not in assessed]
+        scope = "unassessed" if unassessed_only else "all"
+        outcomes = _run(uow, buyers=buyers, as_of=day, actor=actor, trigger=reason, config=config, scope=scope,
+                        progress=progress) if buyers else []
     combined = [o.combined for o in outcomes]
     return RunResult(day, len(outcomes), dict(sorted(Counter(c.grade for c in combined).items())),
                      sum(c.limited_information for c in combined), sum(c.stale_statement for c in combined),

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from tradecredit.domain.assessment import DEFAULT_ASSESSMENT_POLICY, AssessmentPolicy, with_country_grade
 from tradecredit.domain.country import (
     CountryGrade,
     PaymentTerms,
@@ -23,6 +24,7 @@ from tradecredit.domain.country import (
 )
 from tradecredit.domain.errors import StaleVersion, ValidationError
 from tradecredit.domain.identifiers import check_country
+from tradecredit.domain.money import round_money
 from tradecredit.engine import country as engine
 from tradecredit.services.reports import ExposureLine, exposure_by_country, exposure_report, snapshot
 from tradecredit.store.tables import CountryRatingRecord, CountrySettingsRecord
@@ -287,6 +289,12 @@ class StressedBuyer:
     overdue: Decimal
     terms_before: PaymentTerms | None
     terms_after: PaymentTerms | None
+    grade_before: int | None = None  # the buyer's grade (latest assessment) and under the stressed country grade
+    grade_after: int | None = None
+    pd_before: float | None = None
+    pd_after: float | None = None
+    expected_loss_before: Decimal | None = None  # PD × open × LGD
+    expected_loss_after: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -300,6 +308,9 @@ class StressResult:
     exposure: Decimal
     overdue: Decimal
     buyers: list[StressedBuyer]
+    expected_loss_before: Decimal = Decimal(0)  # over the assessed buyers
+    expected_loss_after: Decimal = Decimal(0)
+    not_assessed: int = 0
 
     @property
     def terms_change(self) -> bool:
@@ -307,8 +318,11 @@ class StressResult:
 
 
 def stress_test(uow: SqlUnitOfWork, *, country: str, steps: int, on: date, base_currency: str,
-                policy: TermsPolicy) -> StressResult:
-    """Downgrade a country by ``steps``: the exposure affected and the buyers whose allowed terms change."""
+                policy: TermsPolicy, assessment_policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY,
+                lgd: float = 0.6) -> StressResult:
+    """Downgrade a country by ``steps``: the exposure affected, the buyers whose allowed terms change, and each
+    assessed buyer's grade and expected loss (PD × open × LGD) before and after (only the country component of
+    the latest assessment moves; see :func:`tradecredit.domain.assessment.with_country_grade`)."""
     if not -7 <= steps <= 7:
         raise ValidationError("steps", f"expected -7 to 7 grade steps; got {steps}")
     profile = country_profile(uow, country=country, on=on, base_currency=base_currency, policy=policy)
@@ -317,6 +331,26 @@ def stress_test(uow: SqlUnitOfWork, *, country: str, steps: int, on: date, base_
     after = EffectiveGrade(before.country, on, after_grade, f"stress test: {steps:+d} steps", on)
     terms_before = allowed_terms(before, profile.settings, policy)
     terms_after = allowed_terms(after, profile.settings, policy)
-    buyers = [StressedBuyer(b.ref, b.name, b.open, b.overdue, terms_before, terms_after) for b in profile.buyers]
+    with uow:
+        latest = uow.assessments.latest_by_refs([b.ref for b in profile.buyers])
+    buyers = [_stressed(b, latest.get(b.ref), terms_before, terms_after, after_grade, base_currency,
+                        assessment_policy, lgd) for b in profile.buyers]
+    assessed = [b for b in buyers if b.expected_loss_before is not None]
     return StressResult(profile.line.country, steps, before.grade, after_grade, terms_before, terms_after,
-                        profile.line.exposure, profile.line.overdue, buyers)
+                        profile.line.exposure, profile.line.overdue, buyers,
+                        sum((b.expected_loss_before or Decimal(0) for b in assessed), Decimal(0)),
+                        sum((b.expected_loss_after or Decimal(0) for b in assessed), Decimal(0)),
+                        len(buyers) - len(assessed))
+
+
+def _stressed(buyer: ExposureLine, latest: tuple[float, int, int | None] | None, terms_before: PaymentTerms | None,
+              terms_after: PaymentTerms | None, after_grade: int | None, base: str, policy: AssessmentPolicy,
+              lgd: float) -> StressedBuyer:
+    if latest is None:
+        return StressedBuyer(buyer.ref, buyer.name, buyer.open, buyer.overdue, terms_before, terms_after)
+    pd, grade, assessed_country_grade = latest
+    pd_after, grade_after = with_country_grade(pd, assessed_country_grade, after_grade, policy)
+    loss = Decimal(str(lgd))
+    return StressedBuyer(buyer.ref, buyer.name, buyer.open, buyer.overdue, terms_before, terms_after, grade,
+                         grade_after, pd, pd_after, round_money(buyer.open * Decimal(str(pd)) * loss, base),
+                         round_money(buyer.open * Decimal(str(pd_after)) * loss, base))

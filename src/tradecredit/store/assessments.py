@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from tradecredit.store.tables import AssessmentRecord
+from tradecredit.store.tables import AssessmentRecord, BuyerRecord
 
 
 class AssessmentRepository:
@@ -19,6 +19,9 @@ class AssessmentRepository:
         """Insert in the open transaction (one executemany; rows are never updated afterwards)."""
         if rows:
             self.session.execute(insert(AssessmentRecord), list(rows))
+
+    def assessed_ids(self) -> set[int]:
+        return set(self.session.scalars(select(AssessmentRecord.buyer_id).distinct()))
 
     def latest(self, buyer_id: int) -> AssessmentRecord | None:
         query = (select(AssessmentRecord).where(AssessmentRecord.buyer_id == buyer_id)
@@ -46,6 +49,15 @@ class AssessmentRepository:
         query = select(AssessmentRecord.financial_pd).where(AssessmentRecord.id.in_(last),
                                                             AssessmentRecord.model_version == model_version)
         return list(self.session.scalars(query))
+
+    def latest_by_refs(self, refs: Sequence[str]) -> dict[str, tuple[float, int, int | None]]:
+        """ref → (PD, grade, the country grade it used) of these buyers' latest assessments."""
+        if not refs:
+            return {}
+        query = select(BuyerRecord.id, BuyerRecord.ref).where(BuyerRecord.ref.in_(refs))
+        ids: dict[int, str] = {row[0]: row[1] for row in self.session.execute(query)}
+        return {ids[buyer_id]: (record.pd, record.grade, (record.inputs.get("country") or {}).get("grade"))
+                for buyer_id, record in self.latest_all(list(ids)).items()}
 
     def grades(self) -> list[tuple[int, int, float]]:
         """(buyer_id, grade, pd) of every buyer's latest assessment."""

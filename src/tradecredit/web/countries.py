@@ -240,7 +240,9 @@ def stress(request: Request, session: Viewer, code: str, steps: str | None = Non
     chosen = _steps(steps)
     result: StressResult = service.stress_test(tc.uow(), country=country, steps=chosen, on=tc.clock.today(),
                                                base_currency=tc.settings.base_currency,
-                                               policy=tc.settings.terms_policy())
+                                               policy=tc.settings.terms_policy(),
+                                               assessment_policy=tc.settings.assessment_policy(),
+                                               lgd=tc.settings.lgd)
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         return render(request, "country_stress.html", session=session, headers={"Vary": "HX-Request"},
                       stress=result)

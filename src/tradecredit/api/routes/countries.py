@@ -48,9 +48,9 @@ def update_settings(code: str, body: SettingsUpdate, tc: AppDep, user: CreditMan
 @router.get("/{code}/stress", response_model=StressRead)
 def stress(code: str, tc: AppDep, user: Viewer, steps: Annotated[int, Query(ge=-7, le=7)] = 1,
            as_of: date | None = None) -> StressRead:
-    """Downgrade the country by ``steps``: exposure affected and buyers whose allowed terms change."""
+    """Downgrade the country by ``steps``: exposure affected, allowed terms, and each assessed buyer's grade and
+    expected loss (PD × open × LGD) before and after."""
     result = service.stress_test(tc.uow(), country=code, steps=steps, on=as_of or tc.clock.today(),
-                                 base_currency=tc.settings.base_currency, policy=tc.settings.terms_policy())
-    return StressRead.model_validate({**asdict(result), "terms_change": result.terms_change,
-                                      "buyers": [{"ref": b.ref, "name": b.name, "open": str(b.open),
-                                                  "terms_after": b.terms_after} for b in result.buyers]})
+                                 base_currency=tc.settings.base_currency, policy=tc.settings.terms_policy(),
+                                 assessment_policy=tc.settings.assessment_policy(), lgd=tc.settings.lgd)
+    return StressRead.model_validate({**asdict(result), "terms_change": result.terms_change})

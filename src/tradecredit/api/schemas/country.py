@@ -72,6 +72,21 @@ class ProfileRead(ReadModel):
     buyers: list[dict[str, str | int | None]]
 
 
+class StressedBuyerRead(ReadModel):
+    ref: str
+    name: str
+    open: Decimal
+    overdue: Decimal
+    terms_before: str | None
+    terms_after: str | None
+    grade_before: int | None = Field(description="the buyer's grade in its latest assessment (None: not assessed)")
+    grade_after: int | None
+    pd_before: float | None
+    pd_after: float | None
+    expected_loss_before: Decimal | None
+    expected_loss_after: Decimal | None
+
+
 class StressRead(ReadModel):
     country: str
     steps: int
@@ -82,4 +97,7 @@ class StressRead(ReadModel):
     terms_change: bool
     exposure: Decimal
     overdue: Decimal
-    buyers: list[dict[str, str | None]]
+    expected_loss_before: Decimal
+    expected_loss_after: Decimal
+    not_assessed: int
+    buyers: list[StressedBuyerRead]
