@@ -146,11 +146,7 @@ def _read_inputs(uow: SqlUnitOfWork, *, buyers: list[queries.BuyerRow], as_of: d
                  config: AssessmentConfig, scope: str) -> Inputs:
     """Read what the assessment needs: only these buyers' ledger for one buyer, the whole ledger otherwise."""
     ids = [b.id for b in buyers] if scope == "buyer" else None
-    previous = {
-        buyer_id: (record.grade, dict(record.inputs.get("drivers") or {}),
-                   (record.inputs.get("statement") or {}).get("period_end"))
-        for buyer_id, record in uow.assessments.latest_all(ids).items()
-    }
+    previous = uow.assessments.latest_drivers(ids)
     return Inputs(
         as_of=as_of, base_currency=config.base_currency, buyers=buyers,
         snapshot=read_snapshot(uow, as_of=as_of, base_currency=config.base_currency, buyer_ids=ids),
@@ -165,6 +161,7 @@ def _record(outcome: Outcome, *, as_of: date, at: datetime, actor: str, trigger:
     combined = outcome.combined
     return {"buyer_id": outcome.buyer_id, "as_of": as_of, "assessed_at": at, "actor": actor, "trigger": trigger,
             "model_version": model_version, "statement_id": outcome.statement_id,
+            "statement_period_end": outcome.statement_period_end, "drivers": outcome.inputs["drivers"],
             "financial_pd": combined.financial_pd, "pd": combined.pd, "grade": combined.grade,
             "score": outcome.score, "limited_information": combined.limited_information,
             "stale_statement": combined.stale_statement, "recommended_limit": outcome.limit.amount,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -22,6 +23,15 @@ class AssessmentRepository:
 
     def assessed_ids(self) -> set[int]:
         return set(self.session.scalars(select(AssessmentRecord.buyer_id).distinct()))
+
+    def latest_drivers(self, buyer_ids: Sequence[int] | None) -> dict[int, tuple[int, dict[str, Any], date | None]]:
+        """buyer_id → (grade, drivers, statement period end) of the latest assessments, without the big documents."""
+        last = select(func.max(AssessmentRecord.id)).group_by(AssessmentRecord.buyer_id)
+        if buyer_ids is not None:
+            last = last.where(AssessmentRecord.buyer_id.in_(list(buyer_ids)))
+        query = select(AssessmentRecord.buyer_id, AssessmentRecord.grade, AssessmentRecord.drivers,
+                       AssessmentRecord.statement_period_end).where(AssessmentRecord.id.in_(last.scalar_subquery()))
+        return {row[0]: (row[1], dict(row[2] or {}), row[3]) for row in self.session.execute(query)}
 
     def latest(self, buyer_id: int) -> AssessmentRecord | None:
         query = (select(AssessmentRecord).where(AssessmentRecord.buyer_id == buyer_id)
