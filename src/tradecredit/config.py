@@ -21,6 +21,7 @@ from tradecredit.domain.errors import ValidationError
 from tradecredit.domain.grades import DEFAULT_MASTER_SCALE, MasterScale
 from tradecredit.domain.limit_advice import LimitPolicy
 from tradecredit.domain.money import check_currency
+from tradecredit.domain.order_check import CheckPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///./tradecredit.db"
 
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
     limited_information_cap: Decimal = Field(default=Decimal(50_000), ge=0)
     limit_rounding: Decimal = Field(default=Decimal(1_000), gt=0)
     lgd: float = Field(default=0.6, ge=0, le=1)
+    exposure_buckets: tuple[str, ...] = Field(default=("open_invoices", "open_orders"))
+    hold_overdue_amount: Decimal = Field(default=Decimal(0), ge=0)
+    hold_overdue_days: int = Field(default=30, ge=0, le=3650)
+    hold_residual: Decimal = Field(default=Decimal(50), ge=0)
     demo_buyers: int = Field(default=300, ge=1, le=100_000)
     demo_seed: int = 42
 
@@ -66,6 +71,19 @@ class Settings(BaseSettings):
     def limit_policy(self) -> LimitPolicy:
         """How the recommended limit and terms are set (docs/assessment.md)."""
         return LimitPolicy(limited_information_cap=self.limited_information_cap, rounding=self.limit_rounding)
+
+    def order_check_policy(self) -> CheckPolicy:
+        """When the order credit check holds an order (docs/limits.md)."""
+        return CheckPolicy(overdue_amount=self.hold_overdue_amount, overdue_days=self.hold_overdue_days,
+                           residual=self.hold_residual)
+
+    @field_validator("exposure_buckets")
+    @classmethod
+    def _buckets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = ("open_invoices", "open_orders")
+        if not value or any(bucket not in known for bucket in value):
+            raise ValueError(f"expected some of {', '.join(known)}; got {list(value)}")
+        return value
 
     @field_validator("grade_pd_bounds")
     @classmethod

@@ -93,9 +93,19 @@ def _effective(country: str, on: date, rating: CountryRatingRecord | None) -> Ef
 
 def country_grade(uow: SqlUnitOfWork, *, country: str, on: date) -> EffectiveGrade:
     """The country's effective grade on ``on`` (internal scale 0 best … 7 worst)."""
-    code = check_country(country)
     with uow:
-        return _effective(code, on, uow.country_ratings.latest(code, on))
+        return country_grade_in(uow, country=country, on=on)
+
+
+def country_grade_in(uow: SqlUnitOfWork, *, country: str, on: date) -> EffectiveGrade:
+    """:func:`country_grade` inside a unit of work the caller has open."""
+    code = check_country(country)
+    return _effective(code, on, uow.country_ratings.latest(code, on))
+
+
+def settings_in(uow: SqlUnitOfWork, country: str) -> CountrySettings:
+    """A country's settings (defaults when none were saved), inside an open unit of work."""
+    return _settings(country, uow.country_settings.find(country))
 
 
 def all_grades(uow: SqlUnitOfWork, *, on: date) -> dict[str, EffectiveGrade]:

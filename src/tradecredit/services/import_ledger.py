@@ -23,10 +23,10 @@ ALLOCATION_CHUNK = 500
 class InvoiceKind(ImportKind):
     name = "invoices"
     required = ("invoice_ref", "buyer_ref", "issue_date", "due_date", "currency", "amount")
-    optional = ("delivery_date", "disputed", "dispute_reason")
+    optional = ("delivery_date", "disputed", "dispute_reason", "order_ref")
     key_columns = ("invoice_ref",)
 
-    def parse(self, row: RowValues, context: ImportContext) -> tuple[Invoice, frozenset[str]]:
+    def parse(self, row: RowValues, context: ImportContext) -> tuple[Invoice, frozenset[str], str | None]:
         currency = check_currency(row.required("currency"))
         issue = row.date("issue_date")
         due = row.date("due_date")
@@ -37,14 +37,15 @@ class InvoiceKind(ImportKind):
             due_date=due, amount=Money(parse_amount(row.required("amount"), currency), currency),
             delivery_date=row.date("delivery_date", required=False), disputed=row.boolean("disputed"),
             dispute_reason=row.text("dispute_reason"))
-        return invoice, self.present
+        order_ref = row.text("order_ref")
+        return invoice, self.present, check_ref(order_ref, field="order_ref") if order_ref else None
 
     def stage(self, batch: list[Staged], context: ImportContext) -> None:
         existing = context.uow.invoices.existing([staged.record[0].ref for staged in batch])
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for staged in batch:
-            invoice, provided = staged.record
+            invoice, provided, order_ref = staged.record
             buyer_id = self.buyer_id(context, staged, invoice.buyer_ref)
             if buyer_id is None:
                 continue
@@ -55,9 +56,12 @@ class InvoiceKind(ImportKind):
             if "disputed" in provided:
                 values["disputed"] = invoice.disputed
                 values["dispute_reason"] = invoice.dispute_reason
+            if "order_ref" in provided:
+                values["order_ref"] = order_ref
             old = existing.get(invoice.ref)
             if old is None:
-                inserts.append({"delivery_date": None, "disputed": False, "dispute_reason": None, **values,
+                inserts.append({"delivery_date": None, "disputed": False, "dispute_reason": None, "order_ref": None,
+                                **values,
                                 "ref": invoice.ref, "created_at": context.now})
                 context.inserted += 1
             elif not changed(old, values):

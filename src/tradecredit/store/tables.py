@@ -110,6 +110,7 @@ class InvoiceRecord(Base):
     amount: Mapped[Decimal] = mapped_column(AMOUNT)
     disputed: Mapped[bool] = mapped_column(Boolean, default=False)
     dispute_reason: Mapped[str | None] = mapped_column(Text)
+    order_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # the checked order it invoices
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -316,3 +317,96 @@ class AssessmentRecord(Base):
     drivers: Mapped[dict[str, Any]] = mapped_column(JSON)  # what the next assessment compares with (small)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     outputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ApprovalAuthorityRecord(Base):
+    """The authority matrix: what each user may approve (set by an admin, versioned, audited)."""
+
+    __tablename__ = "approval_authorities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    max_amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    worst_grade: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LimitRequestRecord(Base):
+    """A request for a credit limit and, once decided, who decided what and why."""
+
+    __tablename__ = "limit_requests"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),
+                      Index("ix_limit_requests_status_id", "status", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_base: Mapped[Decimal] = mapped_column(AMOUNT)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # manual | proposal (from an assessment)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(24))
+    decided_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class CreditLimitRecord(Base):
+    """A limit in the base currency with its validity; a reduction ends it and starts a new row, a cancellation
+    ends it (both audited), so the history of limits is the table itself."""
+
+    __tablename__ = "credit_limits"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),
+                      Index("ix_credit_limits_buyer_id_valid_from", "buyer_id", "valid_from"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    scope: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    review_on: Mapped[date | None] = mapped_column(Date)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("limit_requests.id"))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("credit_limits.id"))
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    ended_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OrderCheckRecord(Base):
+    """An order credit check and, for a hold, how it was resolved. Released orders count as exposure until an
+    invoice carries their order reference."""
+
+    __tablename__ = "order_checks"
+    __table_args__ = (Index("ix_order_checks_buyer_id_status", "buyer_id", "status"),
+                      Index("ix_order_checks_status_id", "status", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    order_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_base: Mapped[Decimal] = mapped_column(AMOUNT)
+    ship_date: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # released | held | rejected
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    checked_by: Mapped[str] = mapped_column(String(100))
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)

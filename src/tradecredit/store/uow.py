@@ -14,6 +14,12 @@ from tradecredit.store.countries import (
     CountryRatingRepository,
     CountrySettingsRepository,
 )
+from tradecredit.store.limits import (
+    AuthorityRepository,
+    CreditLimitRepository,
+    LimitRequestRepository,
+    OrderCheckRepository,
+)
 from tradecredit.store.repositories import (
     AdjustmentRepository,
     AllocationRepository,
@@ -55,6 +61,10 @@ class SqlUnitOfWork:
         self.country_settings = CountrySettingsRepository(session)
         self.country_events = CountryEventRepository(session)
         self.assessments = AssessmentRepository(session)
+        self.authorities = AuthorityRepository(session)
+        self.limit_requests = LimitRequestRepository(session)
+        self.limits = CreditLimitRepository(session)
+        self.orders = OrderCheckRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

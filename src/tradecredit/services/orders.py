@@ -1,0 +1,186 @@
+"""Order credit checks and the hold queue.
+
+``check_order`` answers *release* or *hold* for an ERP's order, stores the answer with its reasons and figures,
+and counts a released order as exposure until an invoice carries its reference. Checks on one buyer (or one group)
+are serialised: the transaction first locks the group's top-level buyer row, so two simultaneous orders that
+together exceed the headroom cannot both be released. Re-sending the same order (same ref, buyer and amount)
+returns the stored answer; the same ref with other figures is a conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tradecredit.config import Settings
+from tradecredit.domain.country import TermsPolicy
+from tradecredit.domain.errors import Conflict, NotFound, StaleVersion, ValidationError
+from tradecredit.domain.limits import LimitScope
+from tradecredit.domain.money import check_currency, round_money
+from tradecredit.domain.order_check import CheckInputs, CheckPolicy, Outcome, check_order
+from tradecredit.services.country import allowed_terms, country_grade_in, settings_in
+from tradecredit.services.limit_exposure import fx_table
+from tradecredit.services.limits import LimitPosition, position
+from tradecredit.services.paging import check_page
+from tradecredit.store import limits as limit_queries
+from tradecredit.store.tables import OrderCheckRecord
+from tradecredit.store.uow import SqlUnitOfWork
+
+MAX_REASON = 1000
+STATUSES = ("released", "held", "rejected")
+
+
+@dataclass(frozen=True)
+class OrderCheckConfig:
+    base_currency: str
+    buckets: tuple[str, ...]
+    policy: CheckPolicy
+    terms_policy: TermsPolicy
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OrderCheckConfig:
+        return cls(settings.base_currency, settings.exposure_buckets, settings.order_check_policy(),
+                   settings.terms_policy())
+
+
+@dataclass(frozen=True)
+class OrderCheckView:
+    order_ref: str
+    buyer: str
+    amount: Decimal
+    currency: str
+    amount_base: Decimal
+    ship_date: date
+    outcome: str
+    status: str
+    reasons: list[dict[str, Any]]
+    figures: dict[str, Any]
+    checked_by: str
+    checked_at: datetime
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_reason: str | None
+    version: int
+
+
+def _view(record: OrderCheckRecord, ref: str) -> OrderCheckView:
+    return OrderCheckView(record.order_ref, ref, record.amount, record.currency, record.amount_base, record.ship_date,
+                          record.outcome, record.status, list(record.reasons), dict(record.figures),
+                          record.checked_by, record.checked_at, record.resolved_by, record.resolved_at,
+                          record.resolution_reason, record.version)
+
+
+def _overdue_old(uow: SqlUnitOfWork, member_ids: list[int], day: date, base: str, policy: CheckPolicy) -> Decimal:
+    items = limit_queries.overdue_items(uow.session, member_ids, as_of=day,
+                                        before=day - timedelta(days=policy.overdue_days))
+    table = fx_table(uow, day, base, {currency for currency, _ in items})
+    converted = (round_money(amount * table.rate(currency, day), base) for currency, amount in items)
+    return sum((amount for amount in converted if amount > policy.residual), Decimal(0))
+
+
+def _figures(own: LimitPosition, group: LimitPosition | None, amount_base: Decimal) -> dict[str, Any]:
+    def one(p: LimitPosition) -> dict[str, Any]:
+        return {"holder": p.holder, "limit": None if p.amount is None else str(p.amount),
+                "exposure": str(p.exposure.total), "open_invoices": str(p.exposure.open_invoices),
+                "open_orders": str(p.exposure.open_orders), "overdue": str(p.exposure.overdue),
+                "headroom": None if p.headroom is None else str(p.headroom), "under_review": p.under_review}
+    return {"order": str(amount_base), "buyer": one(own), "group": one(group) if group else None}
+
+
+def _binding(own: LimitPosition, group: LimitPosition | None) -> LimitPosition:
+    """The position the order is checked against: the group's when the buyer has none of its own, else the
+    tighter of the two."""
+    if group is None or group.amount is None:
+        return own
+    if own.amount is None or own.headroom is None or group.headroom is None:
+        return group
+    return group if group.headroom < own.headroom else own
+
+
+def check(uow: SqlUnitOfWork, *, ref: str, order_ref: str, amount: Decimal, currency: str, ship_date: date,
+          actor: str, config: OrderCheckConfig) -> OrderCheckView:
+    code = check_currency(currency)
+    if amount <= 0:
+        raise ValidationError("amount", f"expected an order amount > 0; got {amount}")
+    if not order_ref.strip() or len(order_ref) > 64:
+        raise ValidationError("order_ref", "expected an order reference of 1–64 characters")
+    base = config.base_currency
+    with uow:
+        buyer = uow.buyers.get(ref)
+        root = limit_queries.group_root(uow.session, buyer.id)
+        limit_queries.lock_buyer(uow.session, root)
+        day = uow.clock.today()
+        existing = uow.orders.find(order_ref)
+        order_amount = round_money(amount, code)
+        if existing is not None:
+            if (existing.buyer_id, existing.amount, existing.currency) != (buyer.id, order_amount, code):
+                raise Conflict(f"order {order_ref} was already checked with other figures")
+            return _view(existing, ref)
+        amount_base = round_money(order_amount * fx_table(uow, day, base, {code}).rate(code, day), base)
+        own = position(uow, holder_id=buyer.id, holder_ref=ref, scope=LimitScope.BUYER, member_ids=[buyer.id],
+                       day=day, base=base, buckets=config.buckets)
+        group = None
+        members = [buyer.id]
+        if uow.limits.for_buyer(root, LimitScope.GROUP.value):
+            members = limit_queries.group_members(uow.session, root)
+            group = position(uow, holder_id=root, holder_ref=uow.buyers.ref_of(root) or "", scope=LimitScope.GROUP,
+                             member_ids=members, day=day, base=base, buckets=config.buckets)
+        binding = _binding(own, group)
+        country = country_grade_in(uow, country=buyer.country, on=day)
+        terms = allowed_terms(country, settings_in(uow, buyer.country), config.terms_policy)
+        result = check_order(CheckInputs(
+            order_amount=amount_base, exposure=binding.exposure.total, limit=binding.amount,
+            limit_under_review=binding.under_review,
+            overdue_old=_overdue_old(uow, members, day, base, config.policy),
+            grade=limit_queries.latest_grade(uow.session, buyer.id),
+            country_terms=terms.value if terms else None), config.policy)
+        now = uow.clock.now()
+        record = uow.orders.add(
+            buyer_id=buyer.id, order_ref=order_ref.strip(), amount=order_amount, currency=code,
+            amount_base=amount_base, ship_date=ship_date, outcome=result.outcome.value,
+            status="released" if result.outcome is Outcome.RELEASE else "held",
+            reasons=[{"code": r.code, "text": r.text, "figures": r.figures} for r in result.reasons],
+            figures={**_figures(own, group, amount_base), "checked_against": binding.scope}, checked_by=actor,
+            checked_at=now, resolved_by=None, resolved_at=None, resolution_reason=None, version=1)
+        uow.audit.record(at=now, actor=actor, action="check", entity="order", key=record.order_ref,
+                         after={"buyer": ref, "amount": str(order_amount), "currency": code,
+                                "outcome": result.outcome.value, "reasons": [r.code for r in result.reasons]})
+        uow.commit()
+        return _view(record, ref)
+
+
+def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: str, version: int,
+                 actor: str) -> OrderCheckView:
+    """A credit manager releases a held order (it then counts as exposure) or rejects it; with the reason."""
+    why = reason.strip()
+    if not why or len(why) > MAX_REASON:
+        raise ValidationError("reason", f"expected a reason of 1–{MAX_REASON} characters")
+    with uow:
+        record = uow.orders.find(order_ref)
+        if record is None:
+            raise NotFound("order", order_ref)
+        if record.version != version:
+            raise StaleVersion("order", order_ref, version, record.version)
+        if record.status != "held":
+            raise Conflict(f"order {order_ref} is {record.status}, not on hold")
+        now = uow.clock.now()
+        record.status = "released" if release else "rejected"
+        record.resolved_by, record.resolved_at, record.resolution_reason = actor, now, why
+        record.version += 1
+        uow.audit.record(at=now, actor=actor, action="release" if release else "reject", entity="order",
+                         key=order_ref, before={"status": "held"}, after={"status": record.status, "reason": why})
+        uow.commit()
+        return _view(record, uow.buyers.ref_of(record.buyer_id) or "")
+
+
+def list_orders(uow: SqlUnitOfWork, *, status: str | None = "held", ref: str | None = None, page: int = 1,
+                size: int = 50) -> tuple[list[OrderCheckView], int]:
+    if status is not None and status not in STATUSES:
+        raise ValidationError("status", f"expected one of {', '.join(STATUSES)}; got {status!r}")
+    offset = check_page(page, size)
+    with uow:
+        buyer_id = uow.buyers.get(ref).id if ref else None
+        records, total = uow.orders.page(status=status, buyer_id=buyer_id, offset=offset, limit=size)
+        return [_view(r, uow.buyers.ref_of(r.buyer_id) or "") for r in records], total

@@ -1,0 +1,248 @@
+"""Credit limits and order checks on each backend: authority, lifecycle, buckets, groups, holds, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.builders import INVOICE_HEADER, write_csv
+from tradecredit.bootstrap import App
+from tradecredit.domain.errors import (
+    Conflict,
+    FxRateMissing,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationError,
+)
+from tradecredit.services import limits, orders
+from tradecredit.services.audit import audit_trail
+from tradecredit.services.imports import import_file
+from tradecredit.services.users import add_user
+
+D = Decimal
+BUYERS = ("buyer_ref", "name", "country", "parent_ref")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def book(app: App, tmp_path: Path) -> App:
+    for kind, header, rows in (
+        ("buyers", BUYERS, [("P", "Parent AG", "DE", ""), ("S", "Sub GmbH", "DE", "P"), ("X", "Rossi", "IT", ""),
+                            ("V", "Venezuela SA", "VE", "")]),
+        # Today is 2026-11-28: I1 is 40 days overdue, I2 not yet due, I3 (P) 10 days overdue.
+        ("invoices", INVOICE_HEADER, [("I1", "S", "2026-09-19", "2026-10-19", "EUR", "1000.00"),
+                                      ("I2", "S", "2026-11-10", "2026-12-10", "EUR", "500.00"),
+                                      ("I3", "P", "2026-10-19", "2026-11-18", "EUR", "2000.00")]),
+    ):
+        import_file(app.uow(), kind=kind, path=write_csv(tmp_path / f"{kind}.csv", header, rows), base_currency="EUR",
+                    actor="test")
+    for name, role in (("manager", "credit_manager"), ("junior", "credit_manager"), ("nobody", "credit_manager"),
+                       ("admin", "admin")):
+        add_user(app.uow(), username=name, password=PASSWORD, role=role, actor="test")
+    limits.set_authority(app.uow(), username="manager", max_amount=D(100_000), worst_grade=10, actor="admin")
+    limits.set_authority(app.uow(), username="junior", max_amount=D(10_000), worst_grade=10, actor="admin")
+    return app
+
+
+def grant(app: App, ref: str, amount: str, *, kind: str = "base", scope: str = "buyer", valid_from: date | None = None,
+          valid_to: date | None = None) -> limits.RequestView:
+    request = limits.request_limit(app.uow(), ref=ref, amount=D(amount), currency="EUR", kind=kind, scope=scope,
+                                   valid_from=valid_from, valid_to=valid_to, reason="needed", actor="analyst",
+                                   base_currency="EUR")
+    return limits.decide_request(app.uow(), request_id=request.id, decision="approve", version=request.version,
+                                 reason="ok", actor="manager", username="manager", base_currency="EUR")
+
+
+def config(app: App, **changes: object) -> orders.OrderCheckConfig:
+    settings = app.settings.model_copy(update=changes)
+    return orders.OrderCheckConfig.from_settings(settings)
+
+
+def order(app: App, ref: str, order_ref: str, amount: str, **changes: object) -> orders.OrderCheckView:
+    return orders.check(app.uow(), ref=ref, order_ref=order_ref, amount=D(amount), currency="EUR",
+                        ship_date=date(2026, 12, 1), actor="erp", config=config(app, **changes))
+
+
+def test_a_request_approved_within_authority_becomes_the_limit_in_force(book: App) -> None:
+    decided = grant(book, "X", "20000")
+    assert (decided.status, decided.decided_amount, decided.decided_by) == ("approved", D(20000), "manager")
+    view = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices", "open_orders"))
+    assert view.own.amount == D(20000) and view.own.headroom == D(20000)
+    assert view.own.base is not None and view.own.base.valid_from == date(2026, 11, 28)
+    # X was never assessed: treated as high risk, reviewed monthly.
+    assert view.own.base.review_on == date(2026, 12, 28)
+    assert (view.insurer_limit, view.uncovered) == (None, D(0))
+    events, _ = audit_trail(book.uow(), entity="limit_request")
+    assert [e.action for e in events] == ["approve", "request"]
+
+
+def test_decisions_outside_authority_or_on_stale_versions_change_nothing(book: App) -> None:
+    request = limits.request_limit(book.uow(), ref="X", amount=D(50000), currency="EUR", reason="big order",
+                                   actor="analyst", base_currency="EUR")
+    with pytest.raises(PermissionDenied, match=r"junior may approve up to 10,000\.00; this needs 50,000\.00"):
+        limits.decide_request(book.uow(), request_id=request.id, decision="approve", version=1, reason="ok",
+                              actor="junior", username="junior", base_currency="EUR")
+    with pytest.raises(PermissionDenied, match="nobody has no approval authority"):
+        limits.decide_request(book.uow(), request_id=request.id, decision="approve", version=1, reason="ok",
+                              actor="nobody", username="nobody", base_currency="EUR")
+    with pytest.raises(ValidationError, match="a partial approval needs an amount above 0 and below"):
+        limits.decide_request(book.uow(), request_id=request.id, decision="partial", version=1, reason="ok",
+                              actor="manager", username="manager", base_currency="EUR", amount=D(60000))
+    [pending], _ = limits.list_requests(book.uow(), status="pending", base_currency="EUR")
+    assert (pending.id, pending.status, pending.version) == (request.id, "pending", 1)
+    partial = limits.decide_request(book.uow(), request_id=request.id, decision="partial", version=1,
+                                    reason="half for now", actor="junior", username="junior", base_currency="EUR",
+                                    amount=D(10000))
+    assert (partial.status, partial.decided_amount) == ("partially_approved", D(10000))
+    with pytest.raises(StaleVersion):
+        limits.decide_request(book.uow(), request_id=request.id, decision="refuse", version=1, reason="x",
+                              actor="manager", username="manager", base_currency="EUR")
+    with pytest.raises(Conflict, match="already partially_approved"):
+        limits.decide_request(book.uow(), request_id=request.id, decision="refuse", version=2, reason="x",
+                              actor="manager", username="manager", base_currency="EUR")
+
+
+def test_bad_requests_are_refused(book: App) -> None:
+    with pytest.raises(FxRateMissing):
+        limits.request_limit(book.uow(), ref="X", amount=D(100), currency="USD", reason="r", actor="a",
+                             base_currency="EUR")
+    for amount in ("0", "-5"):
+        with pytest.raises(ValidationError, match="amount: expected an amount > 0"):
+            limits.request_limit(book.uow(), ref="X", amount=D(amount), currency="EUR", reason="r", actor="a",
+                                 base_currency="EUR")
+    with pytest.raises(ValidationError, match="valid_to 2026-12-01 is before valid_from 2027-01-01"):
+        limits.request_limit(book.uow(), ref="X", amount=D(1), currency="EUR", kind="temporary",
+                             valid_from=date(2027, 1, 1), valid_to=date(2026, 12, 1), reason="r", actor="a",
+                             base_currency="EUR")
+    with pytest.raises(ValidationError, match="a group limit is set on the group's top-level parent, not on S"):
+        limits.request_limit(book.uow(), ref="S", amount=D(1), currency="EUR", scope="group", reason="r", actor="a",
+                             base_currency="EUR")
+    with pytest.raises(NotFound):
+        limits.request_limit(book.uow(), ref="NOPE", amount=D(1), currency="EUR", reason="r", actor="a",
+                             base_currency="EUR")
+    assert limits.list_requests(book.uow(), status=None, base_currency="EUR")[1] == 0
+
+
+def test_seasonal_limits_add_on_top_and_may_not_overlap(book: App) -> None:
+    grant(book, "X", "20000")
+    grant(book, "X", "5000", kind="temporary", valid_from=date(2026, 11, 1), valid_to=date(2026, 12, 31))
+    view = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices",))
+    assert view.own.amount == D(25000) and len(view.own.temporary) == 1
+    after = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices",),
+                                as_of=date(2027, 1, 1))
+    assert after.own.amount == D(20000)
+    with pytest.raises(ValidationError, match="overlaps the temporary limit"):
+        limits.request_limit(book.uow(), ref="X", amount=D(1000), currency="EUR", kind="temporary",
+                             valid_from=date(2026, 12, 15), valid_to=date(2027, 1, 15), reason="r", actor="a",
+                             base_currency="EUR")
+
+
+def test_a_new_base_limit_ends_the_old_one_and_reductions_keep_history(book: App) -> None:
+    grant(book, "X", "20000")
+    grant(book, "X", "30000", valid_from=date(2026, 12, 1))
+    view = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices",))
+    first, second = sorted(view.history, key=lambda v: v.id)
+    assert (first.valid_to, second.valid_from, second.replaces_id) == (date(2026, 11, 30), date(2026, 12, 1),
+                                                                       first.id)
+    reduced = limits.change_limit(book.uow(), limit_id=second.id, new_amount=D(12000), effective=date(2027, 1, 1),
+                                  reason="grade fell", actor="manager",
+                                  base_currency="EUR")
+    assert (reduced.amount, reduced.valid_from, reduced.replaces_id) == (D(12000), date(2027, 1, 1), second.id)
+    with pytest.raises(ValidationError, match="a reduction needs an amount from 0 to below 12000"):
+        limits.change_limit(book.uow(), limit_id=reduced.id, new_amount=D(15000), effective=date(2027, 2, 1),
+                            reason="x", actor="manager", base_currency="EUR")
+    cancelled = limits.change_limit(book.uow(), limit_id=reduced.id, new_amount=None, effective=date(2027, 3, 1),
+                                    reason="closed account", actor="manager",
+                                    base_currency="EUR")
+    assert (cancelled.valid_to, cancelled.ended_reason) == (date(2027, 2, 28), "closed account")
+    march = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices",),
+                                as_of=date(2027, 3, 1))
+    assert march.own.amount is None
+
+
+def test_an_order_within_headroom_is_released_and_then_counts_as_exposure(book: App) -> None:
+    grant(book, "X", "10000")
+    first = order(book, "X", "O1", "6000")
+    assert (first.outcome, first.status, first.reasons) == ("release", "released", [])
+    assert first.figures["buyer"]["headroom"] == "10000.00"
+    second = order(book, "X", "O2", "5000")
+    assert second.outcome == "hold"
+    [reason] = second.reasons
+    assert reason["code"] == "over_limit"
+    assert reason["text"] == "exposure 6,000.00 + order 5,000.00 exceeds the limit 10,000.00 (headroom 4,000.00)"
+    assert order(book, "X", "O1", "6000") == first  # the ERP retried: same answer, nothing new stored
+    with pytest.raises(Conflict, match="order O1 was already checked with other figures"):
+        order(book, "X", "O1", "6500")
+
+
+def test_an_invoice_carrying_the_order_ref_takes_the_order_out_of_open_orders(book: App, tmp_path: Path) -> None:
+    grant(book, "X", "10000")
+    order(book, "X", "O1", "6000")
+    header = (*INVOICE_HEADER, "order_ref")
+    import_file(book.uow(), kind="invoices", base_currency="EUR", actor="erp",
+                path=write_csv(tmp_path / "inv.csv", header, [("I9", "X", "2026-11-28", "2026-12-28", "EUR",
+                                                               "6000.00", "O1")]))
+    view = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices", "open_orders"))
+    assert (view.own.exposure.open_invoices, view.own.exposure.open_orders) == (D("6000.00"), D(0))
+
+
+def test_holds_list_every_reason_and_a_manager_resolves_them(book: App) -> None:
+    grant(book, "S", "50000")
+    held = order(book, "S", "O7", "100")
+    # I1: 1000.00 overdue by 40 days (> 30) and above the 50.00 residual.
+    assert [r["code"] for r in held.reasons] == ["overdue"]
+    assert held.reasons[0]["figures"] == {"overdue": "1000.00", "days": "30"}
+    assert order(book, "S", "O8", "100", hold_overdue_amount=D(1000)).outcome == "release"  # not above 1000
+    assert order(book, "S", "O9", "100", hold_overdue_days=45).outcome == "release"  # not older than 45 days
+    queue, total = orders.list_orders(book.uow(), status="held")
+    assert (total, queue[0].order_ref) == (1, "O7")
+    with pytest.raises(ValidationError, match="reason"):
+        orders.resolve_hold(book.uow(), order_ref="O7", release=True, reason=" ", version=1, actor="manager")
+    released = orders.resolve_hold(book.uow(), order_ref="O7", release=True, reason="customer paid today", version=1,
+                                   actor="manager")
+    assert (released.status, released.resolved_by) == ("released", "manager")
+    with pytest.raises(Conflict, match="order O7 is released, not on hold"):
+        orders.resolve_hold(book.uow(), order_ref="O7", release=False, reason="x", version=2, actor="manager")
+    no_limit = order(book, "X", "O10", "1")
+    assert [r["code"] for r in no_limit.reasons] == ["no_limit"]
+    grant(book, "V", "10000")
+    venezuela = order(book, "V", "O11", "1")
+    assert "country_requires_security" in [r["code"] for r in venezuela.reasons]
+    with pytest.raises(NotFound):
+        order(book, "NOPE", "O12", "1")
+    with pytest.raises(ValidationError, match="amount"):
+        order(book, "X", "O13", "0")
+
+
+def test_a_group_limit_counts_every_member(book: App) -> None:
+    grant(book, "P", "5000", scope="group")
+    # The group's open invoices: I1 1000 + I2 500 (S) + I3 2000 (P) = 3500; headroom 1500.
+    held = order(book, "S", "O1", "1600", hold_overdue_days=60)
+    assert [r["code"] for r in held.reasons] == ["over_limit"]
+    assert held.figures["checked_against"] == "group"
+    assert held.figures["group"]["exposure"] == "3500.00"
+    assert order(book, "S", "O2", "1500", hold_overdue_days=60).outcome == "release"
+
+
+def test_simultaneous_orders_cannot_both_use_the_same_headroom(book: App) -> None:
+    grant(book, "X", "10000")
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def place(number: int) -> None:
+        barrier.wait()
+        results.append(order(book, "X", f"C{number}", "6000").outcome)
+
+    threads = [threading.Thread(target=place, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["hold", "hold", "hold", "release"]
+    view = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices", "open_orders"))
+    assert view.own.exposure.open_orders == D("6000.00")
