@@ -1,0 +1,132 @@
+"""/api/v1 credit limits, approval authorities, order credit checks and the hold queue."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+
+from tradecredit.api.deps import Admin, Analyst, AppDep, CreditManager, Viewer
+from tradecredit.api.schemas.common import PageRead
+from tradecredit.api.schemas.limits import (
+    AuthorityRead,
+    AuthoritySet,
+    BuyerLimitsRead,
+    DecisionCreate,
+    HoldResolution,
+    LimitChange,
+    LimitRead,
+    LimitRequestCreate,
+    OrderCheckCreate,
+    OrderCheckRead,
+    RequestRead,
+)
+from tradecredit.services import limits as service
+from tradecredit.services import orders
+from tradecredit.services.paging import MAX_PAGE
+
+router = APIRouter(tags=["limits"])
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Size = Annotated[int, Query(ge=1, le=500)]
+
+
+def _limits_document(view: service.BuyerLimits) -> dict[str, Any]:
+    document = asdict(view)
+    for name in ("own", "group"):
+        position = getattr(view, name)
+        if position is not None:
+            document[name]["exposure"]["total"] = position.exposure.total
+    return document
+
+
+@router.get("/buyers/{ref}/limits", response_model=BuyerLimitsRead)
+def buyer_limits(ref: str, tc: AppDep, user: Viewer, as_of: date | None = None) -> BuyerLimitsRead:
+    """The buyer's own limit and its group's against exposure (by the configured buckets), history, requests."""
+    view = service.buyer_limits(tc.uow(), ref=ref, base_currency=tc.settings.base_currency,
+                                buckets=tc.settings.exposure_buckets, as_of=as_of)
+    return BuyerLimitsRead.model_validate(_limits_document(view))
+
+
+@router.post("/buyers/{ref}/limit-requests", status_code=status.HTTP_201_CREATED, response_model=RequestRead)
+def request_limit(ref: str, body: LimitRequestCreate, tc: AppDep, user: Analyst) -> RequestRead:
+    view = service.request_limit(tc.uow(), ref=ref, amount=body.amount, currency=body.currency.upper(),
+                                 kind=body.kind, scope=body.scope, valid_from=body.valid_from, valid_to=body.valid_to,
+                                 reason=body.reason, actor=user.actor, base_currency=tc.settings.base_currency)
+    return RequestRead.model_validate(asdict(view))
+
+
+@router.get("/limit-requests", response_model=PageRead[RequestRead])
+def list_requests(tc: AppDep, user: Viewer, status_: Annotated[str | None, Query(alias="status")] = "pending",
+                  buyer: str | None = None, page: Page = 1, size: Size = 50) -> PageRead[RequestRead]:
+    """Limit requests, newest first (`status`: pending by default; `all` for every status)."""
+    chosen = None if status_ == "all" else status_
+    items, total = service.list_requests(tc.uow(), base_currency=tc.settings.base_currency, status=chosen,
+                                         ref=buyer, page=page, size=size)
+    return PageRead[RequestRead](items=[RequestRead.model_validate(asdict(i)) for i in items], total=total,
+                                 page=page, size=size)
+
+
+@router.post("/limit-requests/{request_id}/decision", response_model=RequestRead)
+def decide(request_id: int, body: DecisionCreate, tc: AppDep, user: CreditManager) -> RequestRead:
+    """Approve, partially approve or refuse, within the deciding user's approval authority."""
+    view = service.decide_request(tc.uow(), request_id=request_id, decision=body.decision, version=body.version,
+                                  reason=body.reason, actor=user.actor, username=user.username,
+                                  base_currency=tc.settings.base_currency, amount=body.amount)
+    return RequestRead.model_validate(asdict(view))
+
+
+@router.post("/limits/{limit_id}/change", response_model=LimitRead)
+def change(limit_id: int, body: LimitChange, tc: AppDep, user: CreditManager) -> LimitRead:
+    """Reduce the limit from `effective` (give `amount`) or cancel it (omit `amount`)."""
+    view = service.change_limit(tc.uow(), limit_id=limit_id, new_amount=body.amount, effective=body.effective,
+                                reason=body.reason, actor=user.actor, base_currency=tc.settings.base_currency)
+    return LimitRead.model_validate(asdict(view))
+
+
+@router.get("/authorities", response_model=list[AuthorityRead])
+def authorities(tc: AppDep, user: Admin) -> list[AuthorityRead]:
+    return [AuthorityRead.model_validate(asdict(a)) for a in service.list_authorities(tc.uow())]
+
+
+@router.put("/authorities/{username}", response_model=AuthorityRead)
+def set_authority(username: str, body: AuthoritySet, tc: AppDep, user: Admin) -> AuthorityRead:
+    """What the user may approve: limits up to `max_amount` for buyers graded up to `worst_grade`."""
+    view = service.set_authority(tc.uow(), username=username, max_amount=body.max_amount,
+                                 worst_grade=body.worst_grade, actor=user.actor, version=body.version)
+    return AuthorityRead.model_validate(asdict(view))
+
+
+@router.post("/orders/check", response_model=OrderCheckRead)
+def check_order(body: OrderCheckCreate, tc: AppDep, user: Analyst) -> OrderCheckRead:
+    """Release or hold an order, with every reason and the figures behind it; released orders count as
+    exposure until an invoice carries the order reference."""
+    view = orders.check(tc.uow(), ref=body.buyer, order_ref=body.order_ref, amount=body.amount,
+                        currency=body.currency.upper(), ship_date=body.ship_date, actor=user.actor,
+                        config=orders.OrderCheckConfig.from_settings(tc.settings))
+    return OrderCheckRead.model_validate(asdict(view))
+
+
+@router.get("/orders", response_model=PageRead[OrderCheckRead])
+def list_orders(tc: AppDep, user: Viewer, status_: Annotated[str | None, Query(alias="status")] = "held",
+                buyer: str | None = None, page: Page = 1, size: Size = 50) -> PageRead[OrderCheckRead]:
+    """Checked orders, newest first: the hold queue by default (`status=held`; `all` for every order)."""
+    chosen = None if status_ == "all" else status_
+    items, total = orders.list_orders(tc.uow(), status=chosen, ref=buyer, page=page, size=size)
+    return PageRead[OrderCheckRead](items=[OrderCheckRead.model_validate(asdict(i)) for i in items], total=total,
+                                    page=page, size=size)
+
+
+@router.post("/orders/{order_ref}/release", response_model=OrderCheckRead)
+def release(order_ref: str, body: HoldResolution, tc: AppDep, user: CreditManager) -> OrderCheckRead:
+    view = orders.resolve_hold(tc.uow(), order_ref=order_ref, release=True, reason=body.reason,
+                               version=body.version, actor=user.actor)
+    return OrderCheckRead.model_validate(asdict(view))
+
+
+@router.post("/orders/{order_ref}/reject", response_model=OrderCheckRead)
+def reject(order_ref: str, body: HoldResolution, tc: AppDep, user: CreditManager) -> OrderCheckRead:
+    view = orders.resolve_hold(tc.uow(), order_ref=order_ref, release=False, reason=body.reason,
+                               version=body.version, actor=user.actor)
+    return OrderCheckRead.model_validate(asdict(view))
