@@ -1,0 +1,76 @@
+"""`tradecredit orders`: the order credit check, the hold queue, and releasing or rejecting holds."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import typer
+from rich.table import Table
+
+from tradecredit.cli.common import actor, console, handled, open_app, parse_day
+from tradecredit.services import orders as service
+from tradecredit.services.reports import as_document
+
+app = typer.Typer(help="Order credit checks and the hold queue.", no_args_is_help=True)
+
+
+def _print(view: service.OrderCheckView) -> None:
+    console.print(f"order {view.order_ref} for {view.buyer}: {view.amount:,} {view.currency} → "
+                  f"[bold]{view.outcome}[/] ({view.status}, version {view.version})")
+    for reason in view.reasons:
+        console.print(f"  - {reason['code']}: {reason['text']}")
+
+
+@app.command()
+def check(buyer: str, order_ref: str, amount: str = typer.Option(..., "--amount"),
+          currency: str = typer.Option(..., "--currency"), ship_date: str | None = typer.Option(None, "--ship-date"),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """Release or hold an order, with every reason (exit code 0 either way; see the outcome)."""
+    with handled():
+        tc = open_app()
+        view = service.check(tc.uow(), ref=buyer, order_ref=order_ref, amount=Decimal(amount),
+                             currency=currency.upper(), ship_date=parse_day(ship_date, tc, field="--ship-date"),
+                             actor=actor(), config=service.OrderCheckConfig.from_settings(tc.settings))
+        if as_json:
+            console.print(json.dumps(as_document(view), ensure_ascii=False), soft_wrap=True)
+            return
+        _print(view)
+
+
+@app.command()
+def holds(status: str = typer.Option("held", help="held, released, rejected or all"),
+          buyer: str | None = typer.Option(None, "--buyer")) -> None:
+    """The hold queue (or every checked order), newest first."""
+    with handled():
+        tc = open_app()
+        items, total = service.list_orders(tc.uow(), status=None if status == "all" else status, ref=buyer,
+                                           size=500)
+        table = Table("order", "buyer", "amount", "status", "reasons", "checked", "version",
+                      title=f"{total} order(s)", title_justify="left")
+        for view in items:
+            table.add_row(view.order_ref, view.buyer, f"{view.amount:,} {view.currency}", view.status,
+                          ", ".join(r["code"] for r in view.reasons), f"{view.checked_at:%Y-%m-%d %H:%M}",
+                          str(view.version))
+        console.print(table)
+
+
+@app.command()
+def release(order_ref: str, reason: str = typer.Option(..., "--reason"),
+            version: int = typer.Option(..., "--version")) -> None:
+    """Release a held order; it then counts as exposure until invoiced."""
+    _resolve(order_ref, True, reason, version)
+
+
+@app.command()
+def reject(order_ref: str, reason: str = typer.Option(..., "--reason"),
+           version: int = typer.Option(..., "--version")) -> None:
+    """Reject a held order."""
+    _resolve(order_ref, False, reason, version)
+
+
+def _resolve(order_ref: str, release_it: bool, reason: str, version: int) -> None:
+    with handled():
+        tc = open_app()
+        _print(service.resolve_hold(tc.uow(), order_ref=order_ref, release=release_it, reason=reason,
+                                    version=version, actor=actor()))

@@ -1,0 +1,60 @@
+"""`tradecredit limits` and `tradecredit orders` end to end on each backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.builders import BUYER_HEADER, INVOICE_HEADER, write_csv
+from tradecredit.bootstrap import App
+from tradecredit.cli import common
+from tradecredit.cli.main import app as cli
+from tradecredit.services.users import add_user
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    for console in (common.console, common.errors):
+        monkeypatch.setattr(console, "width", 200)
+
+
+def tc(*args: str) -> tuple[int, str]:
+    result = runner.invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_limits_and_holds_on_the_command_line(app: App, cli_env: dict[str, str], tmp_path: Path) -> None:
+    assert tc("import", "buyers", str(write_csv(tmp_path / "b.csv", BUYER_HEADER,
+                                                [("B1", "Rossi S.p.A.", "IT", "", "EUR", "30", "")])))[0] == 0
+    invoices = [("I1", "B1", "2026-11-01", "2026-12-20", "EUR", "4000.00")]
+    assert tc("import", "invoices", str(write_csv(tmp_path / "i.csv", INVOICE_HEADER, invoices)))[0] == 0
+    add_user(app.uow(), username="maria", password="correct horse battery staple", role="credit_manager",
+             actor="test")
+    code, out = tc("limits", "authority", "maria", "--max-amount", "20000", "--worst-grade", "10")
+    assert code == 0 and "maria may approve up to 20,000 for grades up to 10 (version 1)" in out
+    code, out = tc("limits", "request", "B1", "--amount", "10000", "--currency", "EUR", "--reason", "new customer")
+    assert code == 0 and "request 1: base buyer limit of 10,000.00 EUR" in out
+    code, out = tc("limits", "decide", "1", "--user", "maria", "--approve", "--refuse", "--reason", "x",
+                   "--version", "1")
+    assert code == 3 and "give exactly one of --approve, --refuse or --partial AMOUNT" in out
+    code, out = tc("limits", "decide", "1", "--user", "maria", "--partial", "8000", "--reason", "start lower",
+                   "--version", "1")
+    assert code == 0 and "request 1: partially_approved, 8,000.00 granted" in out
+    code, out = tc("limits", "show", "B1", "--json")
+    shown = json.loads(out)
+    assert (shown["own"]["amount"], shown["own"]["headroom"]) == ("8000.00", "4000.00")
+    code, out = tc("orders", "check", "B1", "SO-1", "--amount", "5000", "--currency", "EUR")
+    assert code == 0 and "→ hold (held, version 1)" in out and "over_limit" in out
+    code, out = tc("orders", "holds")
+    assert "SO-1" in out and "1 order(s)" in out
+    code, out = tc("orders", "release", "SO-1", "--reason", "director approved", "--version", "1")
+    assert code == 0 and "(released, version 2)" in out
+    assert tc("orders", "release", "SO-1", "--reason", "again", "--version", "2")[0] == 5
+    assert tc("orders", "check", "NOPE", "SO-2", "--amount", "1", "--currency", "EUR")[0] == 4
+    code, out = tc("limits", "cancel", "1", "--effective", "2026-12-01", "--reason", "closed")
+    assert code == 0 and "ended 2026-11-30" in out
