@@ -1,6 +1,7 @@
-"""The dashboard in a real browser: Chromium (Playwright) against uvicorn on a demo portfolio in SQLite.
+"""The dashboard in a real browser: Chromium (Playwright) against uvicorn on an assessed demo portfolio in SQLite.
 
-Screenshots go to tests/artifacts/; the overview and a buyer page are also copied to docs/screenshots/.
+Screenshots go to tests/artifacts/; the overview, its grade and model cards, a buyer page and its assessment are
+also copied to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tradecredit.config import Settings
 from tradecredit.domain.clock import FixedClock
 from tradecredit.server import create_server
 from tradecredit.services import reports
+from tradecredit.services.assessment import AssessmentConfig, assess_all, assessment_history
 from tradecredit.services.buyers import search_buyers
 from tradecredit.services.demo import load_demo
 from tradecredit.services.users import add_user
@@ -36,6 +38,7 @@ if not CHROMIUM.exists():
 from playwright.sync_api import Browser, ConsoleMessage, FilePayload, Page, expect, sync_playwright  # noqa: E402
 
 TODAY = date(2026, 11, 28)
+HISTORY = (date(2025, 3, 31), date(2025, 9, 30), date(2026, 3, 31), TODAY)
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -60,6 +63,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                    clock=FixedClock.on(TODAY))
     tc.migrate()
     load_demo(tc.uow(), buyers=40, seed=7, today=TODAY, base_currency="EUR", actor="test")
+    for day in HISTORY:  # a history over two statement periods, then today's assessment
+        assess_all(tc.uow(), actor="test", config=AssessmentConfig.from_settings(tc.settings), as_of=day)
     add_user(tc.uow(), username="admin", password=PASSWORD, role="admin", actor="test")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -107,6 +112,20 @@ def shoot(page: Page, name: str, *, docs: bool = False) -> None:
         shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
 
 
+def shoot_part(page: Page, selector: str, name: str) -> None:
+    """A screenshot of one element, kept in tests/artifacts/ and docs/screenshots/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.locator(selector).screenshot(path=str(path))
+    shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
+
+
+def charts_drawn(page: Page, count: int) -> None:
+    page.wait_for_function(f"document.querySelectorAll('canvas[data-chart]').length === {count} && "
+                           "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))")
+
+
 def grouped_buyer(tc: App) -> Any:
     """A subsidiary in a group (the most telling buyer page)."""
     return next(b for b in search_buyers(tc.uow(), size=100).items if b.parent_ref)
@@ -134,9 +153,11 @@ def test_a_user_logs_in_reads_the_portfolio_finds_a_buyer_imports_and_switches_t
     snap = reports.snapshot(served.tc.uow(), as_of=TODAY, base_currency="EUR")
     total = formatter("en").money(reports.aging_report(snap, edges=served.tc.settings.aging_edges).total, "EUR")
     expect(page.locator(".kpi.primary .kpi-value")).to_have_text(total)
-    page.wait_for_function("document.querySelectorAll('canvas[data-chart]').length === 3 && "
-                           "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))")
+    charts_drawn(page, 4)
     shoot(page, "overview", docs=True)
+    expect(page.locator("#grade-table tbody tr").first).to_be_visible()
+    expect(page.locator("#psi-status")).to_be_visible()
+    shoot_part(page, ".grid:has(#grades)", "overview-grades")
 
     buyer = grouped_buyer(served.tc)
     page.get_by_role("link", name="Buyers", exact=True).click()
@@ -148,7 +169,20 @@ def test_a_user_logs_in_reads_the_portfolio_finds_a_buyer_imports_and_switches_t
     page.locator("#buyer-table").get_by_role("link", name=buyer.name).click()
     expect(page.locator("h1")).to_have_text(buyer.name)
     expect(page.locator(".tree")).to_contain_text(buyer.parent_ref)
+    section = page.locator("#assessment")
+    expect(section).to_be_visible()
+    history = assessment_history(served.tc.uow(), ref=buyer.ref)
+    latest = history.items[0]
+    expect(section.locator(".rating.big")).to_have_text(str(latest.grade))
+    expect(section.locator("#recommended-limit")).to_have_text(formatter("en").money(latest.recommended_limit, "EUR"))
+    charts_drawn(page, 1)
     shoot(page, "buyer", docs=True)
+    shoot_part(page, "#assessment", "buyer-assessment")
+    section.get_by_role("button", name="Assess now").click()  # htmx posts with the CSRF header, swaps the section
+    expect(page.locator("#assessed-now")).to_be_visible()
+    expect(page.locator("#assessment details.history summary")).to_have_text(f"{history.total + 1} assessments")
+    charts_drawn(page, 1)  # the swapped-in section draws its chart
+    assert assessment_history(served.tc.uow(), ref=buyer.ref).total == history.total + 1
 
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("The file contains").select_option("payments")
@@ -177,6 +211,7 @@ def test_a_user_logs_in_reads_the_portfolio_finds_a_buyer_imports_and_switches_t
     page.locator("#buyer-table").get_by_role("link", name=chinese.name).click()
     expect(page.locator("h1")).to_have_text(chinese.name)
     expect(page.locator("main")).to_contain_text("付款期限")
+    expect(page.locator("#assessment h2")).to_have_text("信用评估")
     shoot(page, "buyer-zh")
 
     assert problems == [], problems

@@ -39,6 +39,7 @@ from tests.conftest import TODAY
 from tradecredit.api.app import API_PREFIX, api_router, create_app
 from tradecredit.bootstrap import App
 from tradecredit.domain.users import Role
+from tradecredit.services.assessment import AssessmentConfig, assess_all
 from tradecredit.services.demo import load_demo
 from tradecredit.services.users import add_user, issue_token
 
@@ -92,6 +93,7 @@ class Target:
 
     def __init__(self, tc: App) -> None:
         load_demo(tc.uow(), buyers=DEMO_BUYERS, seed=7, today=TODAY, base_currency="EUR", actor="schemathesis")
+        assess_all(tc.uow(), actor="schemathesis", config=AssessmentConfig.from_settings(tc.settings))
         for username, role in ((ADMIN, Role.ADMIN), (OTHER_USER, Role.VIEWER)):
             add_user(tc.uow(), username=username, password=PASSWORD, role=role.value, actor="test")
         token = issue_token(tc.uow(), username=ADMIN, name="schemathesis", actor="test").token

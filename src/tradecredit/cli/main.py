@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.progress import Progress
 
-from tradecredit.cli import assess, country, imports, ledger, limits, model, orders, reports, score, users
+from tradecredit.cli import advise, assess, country, imports, ledger, limits, model, orders, reports, score, users
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day
 from tradecredit.services.assessment import AssessmentConfig, assess_all
 from tradecredit.services.demo import LOAD_ORDER, load_demo
@@ -20,6 +20,7 @@ app.add_typer(country.app, name="country")
 app.add_typer(model.app, name="model")
 app.command("score")(score.score)
 app.command("assess")(assess.assess)
+app.command("advise")(advise.advise)
 app.add_typer(limits.app, name="limits")
 app.add_typer(orders.app, name="orders")
 

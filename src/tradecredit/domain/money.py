@@ -55,6 +55,9 @@ def minor_unit(currency: str) -> int:
     return _MINOR_UNIT_EXCEPTIONS.get(check_currency(currency), 2)
 
 
+MAX_AMOUNT = Decimal(10) ** 14  # the ledger stores amounts as NUMERIC(18, 4)
+
+
 @lru_cache(maxsize=512)
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_unit(currency))
@@ -73,6 +76,8 @@ def parse_amount(text: str | Decimal | int | float, currency: str, *, field: str
         raise ValidationError(field, f"{text!r} is not a number; use digits with '.' as decimal point") from None
     if not value.is_finite():
         raise ValidationError(field, f"{text!r} is not a finite number")
+    if abs(value) >= MAX_AMOUNT:
+        raise ValidationError(field, f"{text} is too large; amounts have at most 14 digits before the decimal point")
     places = minor_unit(currency)
     step = quantum(currency)
     exponent = value.as_tuple().exponent

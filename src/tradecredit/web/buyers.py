@@ -17,6 +17,7 @@ from tradecredit.services.buyers import Exposure
 from tradecredit.services.ledger import AgingLine, InvoiceLine, PaymentLine
 from tradecredit.services.ledger_reads import StatementView
 from tradecredit.services.paging import MAX_PAGE
+from tradecredit.web import assessment
 from tradecredit.web.auth import Viewer
 from tradecredit.web.i18n import N_, countries
 from tradecredit.web.pages import WebRoute, language_of, printable, render, tc_of
@@ -150,14 +151,16 @@ def buyer_page(request: Request, session: Viewer, ref: str, invoices: str = "ope
     account = ledger.buyer_account(tc.uow(), ref=ref, as_of=tc.clock.today())  # NotFound → the 404 page
     exposure, exposure_problem = _exposure(request, ref)
     statements: list[StatementView] = ledger_reads.list_statements(tc.uow(), buyer_ref=ref)[-STATEMENT_PERIODS:]
+    newest_first = list(reversed(statements))
     all_payments = sorted(account.payments, key=lambda p: (p.payment_date, p.ref), reverse=True)
     return render(
         request, "buyer.html", session=session, account=account, exposure=exposure,
+        **assessment.context(request, tc, language_of(request, session), ref, newest_first),
         exposure_problem=exposure_problem, tree=buyers.group_tree(tc.uow(), ref=ref),
         aging=AgingTable.of(ledger.account_aging(account, edges=tc.settings.aging_edges)),
         show_all_invoices=invoices == "all", invoice_lines=_invoices(account.invoices, invoices == "all"),
         open_count=sum(1 for line in account.invoices if line.open_amount > 0),
         show_all_payments=payments == "all",
         payment_lines=all_payments if payments == "all" else all_payments[:RECENT_PAYMENTS],
-        cash=cash_on_account(account.payments), statements=list(reversed(statements)),
+        cash=cash_on_account(account.payments), statements=newest_first,
         statement_lines=STATEMENT_LINES, status_labels=STATUS_LABELS)

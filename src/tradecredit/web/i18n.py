@@ -123,6 +123,10 @@ class Formatter:
     def percent(self, share: float | None) -> str:
         return "–" if share is None else format_percent(share, format="#,##0.0%", locale=self.locale)
 
+    def pd(self, probability: float | None) -> str:
+        """A probability of default to a hundredth of a percent (the master scale starts at 0.05%)."""
+        return "–" if probability is None else format_percent(probability, format="#,##0.00%", locale=self.locale)
+
     def day(self, value: date | None) -> str:
         return "–" if value is None else format_date(value, format="medium", locale=self.locale)
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tradecredit.web import auth, buyers, countries, imports, overview
+from tradecredit.web import assessment, auth, buyers, countries, imports, overview
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, overview, buyers, countries, imports):
+    for module in (auth, overview, buyers, assessment, countries, imports):
         app.include_router(module.router)

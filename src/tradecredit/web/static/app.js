@@ -6,7 +6,10 @@
   var AGING = ["#2f9e6e", "#9ccc65", "#f2c14e", "#f09a3e", "#e26b3a", "#c8402f", "#8e1f1a"];
   // Country grades 0 (lowest risk) … 7 (highest); the same colours as the .grade-N badges in app.css.
   var GRADES = ["#1a7f4b", "#4d9a2f", "#8fb02c", "#d2b21c", "#eea02a", "#e6762c", "#cf4a2b", "#a01f1b"];
-  var PALETTES = { aging: AGING, grades: GRADES };
+  // Buyer grades 1 (exceptional) … 10 (in default); the same colours as the .rating-N badges in app.css.
+  var RATINGS = ["#1a7f4b", "#3d8f3a", "#6aa22e", "#9bb42a", "#d2b21c", "#eea02a", "#e6762c", "#d4552a", "#b8321f",
+                 "#6e1410"];
+  var PALETTES = { aging: AGING, grades: GRADES, ratings: RATINGS };
 
   function formatter(spec) {
     var lang = document.documentElement.lang || "en";
@@ -71,11 +74,55 @@
     });
   }
 
+  // A buyer's grade (left axis, 1 at the top) and 12-month PD (right axis, logarithmic, the highest at the bottom)
+  // over its assessments: both lines go down when the buyer gets riskier.
+  function drawRating(canvas, spec) {
+    var lang = document.documentElement.lang || "en";
+    var pct = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 2 });
+    var decades = [0.0001, 0.001, 0.01, 0.1, 1];
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: spec.labels, datasets: [
+        { label: spec.grade_label, data: spec.grade, yAxisID: "y", borderColor: "#5f6b7a", backgroundColor: "#5f6b7a",
+          borderWidth: 2,
+          stepped: "before", pointRadius: 6, pointHoverRadius: 8, pointBorderColor: "#ffffff",
+          pointBackgroundColor: spec.grade.map(function (g) { return RATINGS[g - 1] || "#c3ccd7"; }) },
+        { label: spec.pd_label, data: spec.pd, yAxisID: "pd", borderColor: "#d94f3d", backgroundColor: "#d94f3d",
+          borderDash: [5, 4], borderWidth: 1.5, pointRadius: 3 }
+      ] },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true } },
+          y: { reverse: true, min: 0.5, max: 10.5, grid: { color: "#eef1f4" },
+               afterBuildTicks: function (axis) { axis.ticks = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(function (v) { return { value: v }; }); },
+               ticks: { autoSkip: false,
+                        callback: function (v) { return v === 1 ? "1 " + spec.best : v === 10 ? "10 " + spec.worst : v; } },
+               title: { display: true, text: spec.grade_label, color: "#5f6b7a" } },
+          pd: { type: "logarithmic", position: "right", reverse: true, min: 0.0001, max: 1,
+                grid: { drawOnChartArea: false },
+                afterBuildTicks: function (axis) { axis.ticks = decades.map(function (v) { return { value: v }; }); },
+                ticks: { callback: function (v) { return pct.format(v); } },
+                title: { display: true, text: spec.pd_label, color: "#5f6b7a" } }
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { usePointStyle: true } },
+          tooltip: { callbacks: { label: function (ctx) {
+            var value = ctx.dataset.yAxisID === "pd" ? pct.format(ctx.parsed.y) : ctx.parsed.y;
+            return ctx.dataset.label + ": " + value;
+          } } }
+        }
+      }
+    });
+  }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.chart);
-    if (!source || typeof Chart === "undefined") { return; }
+    if (!source || typeof Chart === "undefined" || Chart.getChart(canvas)) { return; }
     var spec = JSON.parse(source.textContent);
     if (spec.kind === "grades") { drawGrades(canvas, spec); return; }
+    if (spec.kind === "rating") { drawRating(canvas, spec); return; }
     var fmt = formatter(spec);
     var valueAxis = spec.horizontal ? "x" : "y";
     var scales = {};
@@ -106,4 +153,9 @@
 
   function init() { document.querySelectorAll("canvas[data-chart]").forEach(draw); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+  // Content htmx swaps in (the buyer's assessment after "Assess now") brings its own charts.
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.target;
+    if (root && root.querySelectorAll) { root.querySelectorAll("canvas[data-chart]").forEach(draw); }
+  });
 })();
