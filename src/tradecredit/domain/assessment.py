@@ -143,6 +143,7 @@ class Combined:
     stale_statement: bool
     in_default: bool
     default_reason: str | None
+    default_reason_zh: str | None = None
 
 
 def logit(p: float) -> float:
@@ -163,16 +164,25 @@ def is_stale(period_end: date, on: date, months: int) -> bool:
     return on > date(year, month + 1, min(period_end.day, last_day))
 
 
-def default_event(behaviour: Behaviour, policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> str | None:
-    """Why the buyer is in default (grade 10), or None: a recent write-off, or 90+ days past due on a material,
-    undisputed amount (a dispute is a disagreement about the debt, not a failure to pay)."""
+def default_reasons(behaviour: Behaviour,
+                    policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> tuple[str, str] | None:
+    """Why the buyer is in default (grade 10), in English and Chinese, or None: a recent write-off, or 90+ days
+    past due on a material, undisputed amount (a dispute is a disagreement about the debt, not a failure to pay)."""
     if behaviour.write_offs_12m > 0:
-        return f"written off {behaviour.write_offs_12m} in the last 12 months"
+        return (f"written off {behaviour.write_offs_12m} in the last 12 months",
+                f"最近12个月核销 {behaviour.write_offs_12m}")
     threshold = max(policy.materiality, behaviour.open_amount * Decimal(str(policy.materiality_share)))
     if behaviour.overdue_90_undisputed > threshold:
-        return (f"{behaviour.overdue_90_undisputed} undisputed more than {policy.default_dpd} days past due "
-                f"(materiality {threshold:.2f})")
+        late = behaviour.overdue_90_undisputed
+        return (f"{late} undisputed more than {policy.default_dpd} days past due (materiality {threshold:.2f})",
+                f"{late} 无争议款项逾期超过 {policy.default_dpd} 天（重要性门槛 {threshold:.2f}）")
     return None
+
+
+def default_event(behaviour: Behaviour, policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> str | None:
+    """The English reason of :func:`default_reasons`."""
+    reasons = default_reasons(behaviour, policy)
+    return reasons[0] if reasons else None
 
 
 def _dbt_add(days: float, policy: AssessmentPolicy) -> float:
@@ -265,10 +275,10 @@ def combine(*, financial_pd: float | None, statement_period_end: date | None, on
     base = policy.limited_information_pd if financial_pd is None else financial_pd
     total = sum(c.add for c in components)
     pd = base if total == 0 else min(max(expit(logit(base) + total), PD_FLOOR), PD_CEILING)  # no round-trip drift
-    reason = default_event(behaviour, policy)
-    grade = DEFAULT_GRADE_IN_DEFAULT if reason else policy.master_scale.grade_for(pd)
-    return Combined(financial_pd, 1.0 if reason else pd, grade, tuple(components), limited, stale, reason is not None,
-                    reason)
+    reasons = default_reasons(behaviour, policy)
+    grade = DEFAULT_GRADE_IN_DEFAULT if reasons else policy.master_scale.grade_for(pd)
+    return Combined(financial_pd, 1.0 if reasons else pd, grade, tuple(components), limited, stale,
+                    reasons is not None, reasons[0] if reasons else None, reasons[1] if reasons else None)
 
 
 def country_add(grade: int | None, policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> float:

@@ -106,6 +106,7 @@ class TermsAdvice:
     security_en: str
     security_zh: str
     why: str
+    why_zh: str = ""
 
 
 def _size_term(grade: int, equity: Decimal | None, revenue: Decimal | None, policy: LimitPolicy,
@@ -166,14 +167,16 @@ def advise_terms(*, grade: int, country_terms: PaymentTerms | None, country_max_
         raise ValidationError("grade", f"expected a grade 1–10; got {grade!r}")
     by_grade = policy.grade_terms[grade - 1]
     kind = by_grade
-    why = f"grade {grade}"
+    why, why_zh = f"grade {grade}", f"等级 {grade}"
     if country_terms is not None and _ORDER.index(country_terms) > _ORDER.index(by_grade):
-        kind, why = country_terms, "country policy"
+        kind, why, why_zh = country_terms, "country policy", "国家政策"
     days = policy.grade_days[grade - 1] if kind is not PaymentTerms.PREPAYMENT else 0
     if country_max_days is not None and country_max_days < days:
-        days, why = country_max_days, f"{why}; country allows at most {country_max_days} days"
+        days = country_max_days
+        why, why_zh = (f"{why}; country allows at most {country_max_days} days",
+                       f"{why_zh}；该国最长允许 {country_max_days} 天")
     security_en, security_zh = SECURITY[kind]
-    return TermsAdvice(kind, days, security_en, security_zh, why)
+    return TermsAdvice(kind, days, security_en, security_zh, why, why_zh)
 
 
 def terms_mapping(advice: TermsAdvice) -> Mapping[str, object]:

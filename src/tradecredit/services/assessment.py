@@ -27,7 +27,7 @@ from tradecredit.domain.fx import FxTable
 from tradecredit.domain.grades import describe_grade
 from tradecredit.domain.limit_advice import LimitPolicy
 from tradecredit.engine.scoring import load_shipped_model
-from tradecredit.services.assessment_compute import Inputs, Outcome, assess_many
+from tradecredit.services.assessment_compute import SHOWN_RATIOS, Inputs, Outcome, assess_many, statements_frame
 from tradecredit.services.country import read_all_grades, read_all_settings
 from tradecredit.services.paging import check_page
 from tradecredit.services.reports import check_as_of, read_snapshot, snapshot
@@ -275,3 +275,26 @@ def exposure_by_grade(uow: SqlUnitOfWork, *, as_of: date, base_currency: str, lg
     return GradeReport(snap.as_of, base_currency, lgd, snap.money(total_minor),
                        sum((line.expected_loss for line in lines), Decimal(0)), lines, missing_buyers,
                        snap.money(missing_minor))
+
+
+@dataclass(frozen=True)
+class RatioPeriod:
+    period_end: date
+    currency: str
+    ratios: dict[str, float | None]  # RATIOS names; None where undefined (NaN in the engine)
+    altman_zone: str | None
+    flags: list[str]
+
+
+def statement_ratios(uow: SqlUnitOfWork, *, ref: str) -> list[RatioPeriod]:
+    """Every statement of the buyer with its ratios (growth against the year before), newest first."""
+    with uow:
+        buyer = uow.buyers.get(ref)
+        columns = queries.statement_columns(uow.session, period_end_on_or_before=date.max, buyer_ids=[buyer.id])
+    if not columns["id"]:
+        return []
+    frame = statements_frame(columns)
+    return [RatioPeriod(row["period_end"], row["currency"],
+                        {name: (None if row[name] is None or row[name] != row[name] else float(row[name]))
+                         for name in SHOWN_RATIOS}, row["altman_zone"], list(row["flags"]))
+            for row in reversed(frame.to_dicts())]

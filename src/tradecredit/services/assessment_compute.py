@@ -85,10 +85,8 @@ def clean(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_plain), parse_constant=lambda _: None)
 
 
-def latest_statements(statements: dict[str, list[Any]]) -> pl.DataFrame:
-    """Ratios of every statement, keeping each buyer's latest period only, with its id and currency."""
-    if not statements["id"]:
-        return pl.DataFrame()
+def statements_frame(statements: dict[str, list[Any]]) -> pl.DataFrame:
+    """Ratios of every statement (oldest first per buyer), with its id, currency and line items (``item_*``)."""
     frame = pl.DataFrame({name: (statements[name] if name in ("id", "buyer_id", "period_end", "currency") else
                                  [None if v is None else float(v) for v in statements[name]])
                           for name in statements},
@@ -96,7 +94,14 @@ def latest_statements(statements: dict[str, list[Any]]) -> pl.DataFrame:
     features = compute_features(frame.select("buyer_id", "period_end", *LINE_ITEMS))
     keyed = features.with_columns(frame.select("id", "currency", *LINE_ITEMS).rename(
         {name: f"item_{name}" for name in LINE_ITEMS}))
-    return keyed.sort("buyer_id", "period_end").group_by("buyer_id", maintain_order=True).last()
+    return keyed.sort("buyer_id", "period_end")
+
+
+def latest_statements(statements: dict[str, list[Any]]) -> pl.DataFrame:
+    """:func:`statements_frame` keeping each buyer's latest period only."""
+    if not statements["id"]:
+        return pl.DataFrame()
+    return statements_frame(statements).group_by("buyer_id", maintain_order=True).last()
 
 
 def _blocked(flags: list[str]) -> list[str]:
@@ -225,7 +230,8 @@ def _outputs(outcome: Outcome, flags: list[str], reasons: list[dict[str, Any]], 
                                 grade_after=combined.grade, notes=notes)
     return {
         "flags": flags, "blocked_by": _blocked(flags), "in_default": combined.in_default,
-        "default_reason": combined.default_reason, "band": score_band(outcome.score), "dra": to_dra(combined.grade),
+        "default_reason": combined.default_reason, "default_reason_zh": combined.default_reason_zh,
+        "band": score_band(outcome.score), "dra": to_dra(combined.grade),
         "components": [{"name": c.name, "add": round(c.add, 4), "odds_factor": round(c.odds_factor, 4),
                         "text_en": c.text_en, "text_zh": c.text_zh, "inputs": dict(c.inputs)}
                        for c in combined.components],
@@ -235,7 +241,7 @@ def _outputs(outcome: Outcome, flags: list[str], reasons: list[dict[str, Any]], 
                             for t in outcome.limit.terms]},
         "terms": {"kind": outcome.terms.kind.value, "days": outcome.terms.days,
                   "security_en": outcome.terms.security_en, "security_zh": outcome.terms.security_zh,
-                  "why": outcome.terms.why},
+                  "why": outcome.terms.why, "why_zh": outcome.terms.why_zh},
         "change_en": change[0] if change else None, "change_zh": change[1] if change else None,
     }
 

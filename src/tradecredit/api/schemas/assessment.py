@@ -54,6 +54,7 @@ class TermsRead(ReadModel):
     security_en: str
     security_zh: str
     why: str
+    why_zh: str = ""
 
 
 class AssessmentRead(ReadModel):
@@ -78,6 +79,7 @@ class AssessmentRead(ReadModel):
     stale_statement: bool
     in_default: bool
     default_reason: str | None
+    default_reason_zh: str | None = None
     flags: list[str]
     components: list[ComponentRead]
     reasons: list[ReasonRead]
