@@ -25,7 +25,7 @@ from tradecredit.domain.assessment import (
 from tradecredit.domain.assessment_change import explain_change
 from tradecredit.domain.country import PaymentTerms
 from tradecredit.domain.errors import ValidationError
-from tradecredit.domain.limit_advice import LimitPolicy, advise_terms, recommend_limit
+from tradecredit.domain.limit_advice import LimitPolicy, advise_terms, credit_class, recommend_limit
 from tradecredit.engine.stability import grade_shares, psi, psi_status
 
 D = Decimal
@@ -210,3 +210,10 @@ def test_psi_by_hand() -> None:
     assert grade_shares(np.array([1, 1, 9, 2])).tolist() == [0.5, 0.25, 0, 0, 0, 0, 0, 0, 0.25]
     with pytest.raises(ValidationError, match="expected 9 non-negative shares summing to 1"):
         psi(expected, np.array([0.5] * 9))
+
+
+def test_credit_classes_follow_the_grades() -> None:
+    assert [credit_class(g).name for g in range(1, 11)] == ["A", "A", "A", "B", "B", "C", "C", "D", "D", "D"]
+    assert credit_class(8).terms_en.startswith("secured terms only")
+    with pytest.raises(ValidationError, match="grade: expected a grade 1–10; got 0"):
+        credit_class(0)

@@ -52,7 +52,10 @@ def show(view: service.AssessmentView, lang: str) -> None:
     console.print(limit)
     terms = view.outputs["terms"]
     console.print(f"terms: {terms['kind']} {terms['days']} days; security: "
-                  f"{terms['security_zh' if zh else 'security_en']} ({terms['why']})")
+                  f"{terms['security_zh' if zh else 'security_en']} ({terms['why_zh' if zh else 'why']})")
+    chosen = view.outputs.get("credit_class")
+    if chosen:
+        console.print(f"credit class {chosen['name']}: {chosen['terms_zh' if zh else 'terms_en']}")
     change = view.change_zh if zh else view.change_en
     if change:
         console.print(f"change: {change}")

@@ -182,3 +182,32 @@ def advise_terms(*, grade: int, country_terms: PaymentTerms | None, country_max_
 def terms_mapping(advice: TermsAdvice) -> Mapping[str, object]:
     return {"kind": advice.kind.value, "days": advice.days, "security_en": advice.security_en,
             "security_zh": advice.security_zh, "why": advice.why}
+
+
+@dataclass(frozen=True, slots=True)
+class CreditClass:
+    """A customer credit class (the seed's 客户信用分级): the grades it covers and its default policy."""
+
+    name: str
+    worst_grade: int
+    terms_en: str
+    terms_zh: str
+
+
+CREDIT_CLASSES: tuple[CreditClass, ...] = (
+    CreditClass("A", 3, "open account up to 90 days; limit by formula, annual review",
+                "赊销最长90天；按公式定额度，每年复核"),
+    CreditClass("B", 5, "open account up to 60 days; limit by formula, quarterly review",
+                "赊销最长60天；按公式定额度，每季度复核"),
+    CreditClass("C", 7, "open account up to 30–45 days; tighter limit, monthly review",
+                "赊销30至45天；从严定额度，每月复核"),
+    CreditClass("D", 10, "secured terms only (guarantee, L/C or prepayment); no unsecured limit",
+                "仅限有担保条件（保函、信用证或预付款）；不给无担保额度"),
+)
+"""Grades 1–3 A, 4–5 B, 6–7 C, 8–10 D by default; the ``worst_grade`` bounds must rise to 10."""
+
+
+def credit_class(grade: int, classes: Sequence[CreditClass] = CREDIT_CLASSES) -> CreditClass:
+    if not 1 <= grade <= 10:
+        raise ValidationError("grade", f"expected a grade 1–10; got {grade!r}")
+    return next(c for c in classes if grade <= c.worst_grade)

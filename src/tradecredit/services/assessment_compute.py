@@ -20,7 +20,14 @@ from tradecredit.domain.assessment_change import explain_change
 from tradecredit.domain.errors import FxRateMissing
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.grades import score_band, to_dra, to_score
-from tradecredit.domain.limit_advice import LimitAdvice, LimitPolicy, TermsAdvice, advise_terms, recommend_limit
+from tradecredit.domain.limit_advice import (
+    LimitAdvice,
+    LimitPolicy,
+    TermsAdvice,
+    advise_terms,
+    credit_class,
+    recommend_limit,
+)
 from tradecredit.domain.money import round_money
 from tradecredit.domain.statements import LINE_ITEMS
 from tradecredit.engine.behaviour import behaviour
@@ -232,6 +239,7 @@ def _outputs(outcome: Outcome, flags: list[str], reasons: list[dict[str, Any]], 
         "flags": flags, "blocked_by": _blocked(flags), "in_default": combined.in_default,
         "default_reason": combined.default_reason, "default_reason_zh": combined.default_reason_zh,
         "band": score_band(outcome.score), "dra": to_dra(combined.grade),
+        "credit_class": _class_document(combined.grade),
         "components": [{"name": c.name, "add": round(c.add, 4), "odds_factor": round(c.odds_factor, 4),
                         "text_en": c.text_en, "text_zh": c.text_zh, "inputs": dict(c.inputs)}
                        for c in combined.components],
@@ -244,6 +252,11 @@ def _outputs(outcome: Outcome, flags: list[str], reasons: list[dict[str, Any]], 
                   "why": outcome.terms.why, "why_zh": outcome.terms.why_zh},
         "change_en": change[0] if change else None, "change_zh": change[1] if change else None,
     }
+
+
+def _class_document(grade: int) -> dict[str, str]:
+    chosen = credit_class(grade)
+    return {"name": chosen.name, "terms_en": chosen.terms_en, "terms_zh": chosen.terms_zh}
 
 
 def assess_many(inputs: Inputs, progress: Any = None) -> list[Outcome]:

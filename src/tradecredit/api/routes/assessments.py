@@ -30,7 +30,8 @@ def read_model(view: service.AssessmentView) -> AssessmentRead:
     return AssessmentRead.model_validate({
         **asdict(view), "components": outputs["components"], "reasons": outputs["reasons"],
         "limit": outputs["limit"], "terms": outputs["terms"], "change_en": view.change_en,
-        "change_zh": view.change_zh, "default_reason_zh": outputs.get("default_reason_zh")})
+        "change_zh": view.change_zh, "default_reason_zh": outputs.get("default_reason_zh"),
+        "credit_class": outputs.get("credit_class")})
 
 
 @router.post("/buyers/{ref}/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentRead)

@@ -57,6 +57,12 @@ class TermsRead(ReadModel):
     why_zh: str = ""
 
 
+class CreditClassRead(ReadModel):
+    name: str = Field(description="A (grades 1–3) … D (8–10)")
+    terms_en: str
+    terms_zh: str
+
+
 class AssessmentRead(ReadModel):
     id: int
     ref: str
@@ -75,6 +81,7 @@ class AssessmentRead(ReadModel):
     score: int
     band: str
     dra: int
+    credit_class: CreditClassRead | None = None
     limited_information: bool
     stale_statement: bool
     in_default: bool
