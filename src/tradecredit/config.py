@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     hold_overdue_amount: Decimal = Field(default=Decimal(0), ge=0)
     hold_overdue_days: int = Field(default=30, ge=0, le=3650)
     hold_residual: Decimal = Field(default=Decimal(50), ge=0)
+    limit_proposal_share: float = Field(default=0.2, ge=0, le=10)
+    auto_decide_below: Decimal = Field(default=Decimal(0), ge=0)
     demo_buyers: int = Field(default=300, ge=1, le=100_000)
     demo_seed: int = 42
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import date
 from decimal import Decimal
@@ -19,7 +20,7 @@ from tradecredit.domain.errors import (
     StaleVersion,
     ValidationError,
 )
-from tradecredit.services import limits, orders
+from tradecredit.services import assessment, limits, orders
 from tradecredit.services.audit import audit_trail
 from tradecredit.services.imports import import_file
 from tradecredit.services.users import add_user
@@ -246,3 +247,25 @@ def test_simultaneous_orders_cannot_both_use_the_same_headroom(book: App) -> Non
     assert sorted(results) == ["hold", "hold", "hold", "release"]
     view = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices", "open_orders"))
     assert view.own.exposure.open_orders == D("6000.00")
+
+
+def test_an_assessment_far_from_the_limit_proposes_a_new_one(book: App) -> None:
+    grant(book, "X", "20000")
+    configured = assessment.AssessmentConfig.from_settings(book.settings)
+    # X has no statement and no sales: the recommendation is the limited-information cap, 50,000 (150% above).
+    view = assessment.assess_buyer(book.uow(), ref="X", actor="analyst", config=configured)
+    assert view.recommended_limit == D(50000)
+    [proposal], _ = limits.list_requests(book.uow(), status="pending", base_currency="EUR")
+    assert (proposal.source, proposal.amount_base, proposal.requested_by) == ("proposal", D("50000.00"),
+                                                                             "analyst (assessment)")
+    assert "recommended 50,000.00 against the limit in force 20,000.00 (150% apart)" in proposal.reason
+    assessment.assess_buyer(book.uow(), ref="X", actor="analyst", config=configured)
+    assert limits.list_requests(book.uow(), status="pending", base_currency="EUR")[1] == 1  # not proposed twice
+    limits.decide_request(book.uow(), request_id=proposal.id, decision="refuse", version=1, reason="keep it",
+                          actor="manager", username="manager", base_currency="EUR")
+    automatic = dataclasses.replace(configured, proposals=limits.ProposalPolicy(0.2, D(60000)))
+    assessment.assess_buyer(book.uow(), ref="X", actor="analyst", config=automatic)
+    shown = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices",))
+    assert shown.own.amount == D(50000) and shown.own.base is not None
+    assert shown.own.base.decided_by == "analyst (assessment)"
+    assert shown.requests[0].decision_reason == "automatic: at most 60,000.00"

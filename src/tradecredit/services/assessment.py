@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,7 @@ from tradecredit.domain.limit_advice import LimitPolicy
 from tradecredit.engine.scoring import load_shipped_model
 from tradecredit.services.assessment_compute import SHOWN_RATIOS, Inputs, Outcome, assess_many, statements_frame
 from tradecredit.services.country import read_all_grades, read_all_settings
+from tradecredit.services.limits import ProposalPolicy, Recommendation, propose_limits
 from tradecredit.services.paging import check_page
 from tradecredit.services.reports import check_as_of, read_snapshot, snapshot
 from tradecredit.store import queries
@@ -45,11 +46,12 @@ class AssessmentConfig:
     policy: AssessmentPolicy
     limit_policy: LimitPolicy
     terms_policy: TermsPolicy
+    proposals: ProposalPolicy = field(default_factory=ProposalPolicy)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AssessmentConfig:
         return cls(settings.base_currency, settings.assessment_policy(), settings.limit_policy(),
-                   settings.terms_policy())
+                   settings.terms_policy(), ProposalPolicy(settings.limit_proposal_share, settings.auto_decide_below))
 
 
 @dataclass(frozen=True)
@@ -178,11 +180,16 @@ def _run(uow: SqlUnitOfWork, *, buyers: list[queries.BuyerRow], as_of: date, act
     version = inputs.model.info.version
     uow.assessments.add_many([_record(o, as_of=as_of, at=now, actor=actor, trigger=trigger, model_version=version,
                                       currency=config.base_currency) for o in outcomes])
+    refs = {b.id: b.ref for b in buyers}
+    proposed, approved = propose_limits(
+        uow, [Recommendation(o.buyer_id, refs[o.buyer_id], o.combined.grade, o.limit.amount) for o in outcomes],
+        day=as_of, base_currency=config.base_currency, actor=f"{actor} (assessment)", policy=config.proposals)
     grades = Counter(o.combined.grade for o in outcomes)
     key = ", ".join(b.ref for b in buyers) if scope == "buyer" else f"{scope} buyers"
     uow.audit.record(at=now, actor=actor, action="assess", entity="assessment", key=key[:200],
                      after={"as_of": as_of.isoformat(), "buyers": len(outcomes), "trigger": trigger,
-                            "model_version": version, "by_grade": {str(g): n for g, n in sorted(grades.items())}})
+                            "model_version": version, "by_grade": {str(g): n for g, n in sorted(grades.items())},
+                            "limit_proposals": proposed, "limits_approved_automatically": approved})
     uow.commit()
     return outcomes
 

@@ -402,3 +402,58 @@ def buyer_limits(uow: SqlUnitOfWork, *, ref: str, base_currency: str, buckets: t
         requests, _ = uow.limit_requests.page(status=None, buyer_id=buyer.id, offset=0, limit=50)
         return BuyerLimits(ref, day, base_currency, own, group, None, Decimal(0), own.exposure.total,
                            history[::-1], [_request_view(r, ref, base_currency) for r in requests])
+
+
+# --- proposals from assessments -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProposalPolicy:
+    share: float = 0.2  # propose when the recommendation differs from the limit in force by more than this share
+    auto_decide_below: Decimal = Decimal(0)  # approve proposals up to this amount automatically (0: never)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    buyer_id: int
+    ref: str
+    grade: int
+    amount: Decimal
+
+
+def propose_limits(uow: SqlUnitOfWork, recommendations: list[Recommendation], *, day: date, base_currency: str,
+                   actor: str, policy: ProposalPolicy, review: ReviewPolicy = ReviewPolicy()) -> tuple[int, int]:
+    """Inside the assessment's unit of work: a limit request (source ``proposal``) for each buyer whose
+    recommended limit differs from its base limit in force by more than ``policy.share``, unless one is already
+    pending; those up to ``auto_decide_below`` are approved at once by the system. Returns (proposed, approved).
+
+    A recommendation of 0 makes no proposal (a request needs an amount): monitoring raises it as an alert."""
+    in_force = limit_queries.base_limits_in_force(uow.session, day)
+    pending = limit_queries.pending_proposals(uow.session)
+    now = uow.clock.now()
+    proposed = approved = 0
+    for item in recommendations:
+        current = in_force.get(item.buyer_id)
+        if current is None or item.buyer_id in pending or item.amount <= 0 or current[1] <= 0:
+            continue
+        change = abs(item.amount - current[1]) / current[1]
+        if change <= Decimal(str(policy.share)):
+            continue
+        why = (f"assessment on {day}: grade {item.grade}, recommended {item.amount:,.2f} against the limit in force "
+               f"{round_money(current[1], base_currency):,.2f} ({change:.0%} apart)")
+        request = uow.limit_requests.add(
+            buyer_id=item.buyer_id, scope=LimitScope.BUYER.value, kind=LimitKind.BASE.value, amount=item.amount,
+            currency=base_currency, amount_base=item.amount, valid_from=day, valid_to=None, reason=why,
+            source="proposal", requested_by=actor, requested_at=now, status=RequestStatus.PENDING.value, version=1)
+        uow.audit.record(at=now, actor=actor, action="propose", entity="limit_request", key=str(request.id),
+                         after=_request_state(request, item.ref))
+        proposed += 1
+        if item.amount <= policy.auto_decide_below:
+            _grant(uow, request, item.amount, "automatic decision below the configured amount", actor, now,
+                   review_date(day, item.grade, review))
+            request.status, request.decided_amount = RequestStatus.APPROVED.value, item.amount
+            request.decided_by, request.decided_at, request.version = actor, now, 2
+            request.decision_reason = f"automatic: at most {policy.auto_decide_below:,.2f}"
+            uow.audit.record(at=now, actor=actor, action="approve", entity="limit_request", key=str(request.id),
+                             after={"decided_amount": str(item.amount), "decision_reason": request.decision_reason})
+            approved += 1
+    return proposed, approved

@@ -199,3 +199,20 @@ def group_root(session: Session, buyer_id: int) -> int:
     """The top-level parent of the buyer's group (the buyer itself when it has no parent)."""
     root = session.connection().execute(_ROOT, {"buyer_id": buyer_id}).scalar()
     return buyer_id if root is None else int(root)
+
+
+def base_limits_in_force(session: Session, day: date) -> dict[int, tuple[int, Decimal]]:
+    """buyer_id → (limit id, amount) of every buyer-scope base limit in force on ``day``."""
+    query = (select(CreditLimitRecord.buyer_id, CreditLimitRecord.id, CreditLimitRecord.amount)
+             .where(CreditLimitRecord.kind == "base", CreditLimitRecord.scope == "buyer",
+                    CreditLimitRecord.valid_from <= day,
+                    (CreditLimitRecord.valid_to.is_(None)) | (CreditLimitRecord.valid_to >= day))
+             .order_by(CreditLimitRecord.valid_from, CreditLimitRecord.id))
+    return {buyer_id: (limit_id, Decimal(amount)) for buyer_id, limit_id, amount in session.execute(query)}
+
+
+def pending_proposals(session: Session) -> set[int]:
+    """Buyers with a proposal from an assessment still waiting for a decision."""
+    query = select(LimitRequestRecord.buyer_id).where(LimitRequestRecord.status == "pending",
+                                                       LimitRequestRecord.source == "proposal")
+    return set(session.scalars(query))
