@@ -91,9 +91,9 @@ class OrderCheckRepository:
         self.session = session
 
     def add(self, **values: Any) -> OrderCheckRecord:
+        """Added to the session; written with the commit (one flush for the check and its audit event)."""
         record = OrderCheckRecord(**values)
         self.session.add(record)
-        self.session.flush()
         return record
 
     def find(self, order_ref: str) -> OrderCheckRecord | None:
@@ -113,10 +113,33 @@ class OrderCheckRepository:
 
 # --- hot-path queries of the order check -------------------------------------------------------------------------
 
+_BUYERS: Any = BuyerRecord.__table__
+_LOCK = update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id")).values(version=_BUYERS.c.version)
+
+
 def lock_buyer(session: Session, buyer_id: int) -> None:
     """Serialise order checks on one buyer (or group root) until the transaction ends: a no-op update takes the
     row lock on PostgreSQL and the database write lock on SQLite, so a second check waits for the first."""
-    session.execute(update(BuyerRecord).where(BuyerRecord.id == buyer_id).values(version=BuyerRecord.version))
+    session.connection().execute(_LOCK, {"buyer_id": buyer_id})
+
+
+_LIMIT_ROWS = (select(CreditLimitRecord.id, CreditLimitRecord.buyer_id, CreditLimitRecord.scope,
+                      CreditLimitRecord.kind, CreditLimitRecord.amount, CreditLimitRecord.valid_from,
+                      CreditLimitRecord.valid_to, CreditLimitRecord.review_on)
+               .where(CreditLimitRecord.buyer_id.in_(bindparam("buyer_ids", expanding=True))))
+
+
+def limit_rows(session: Session, buyer_ids: Sequence[int]) -> list[Any]:
+    """Every limit of these buyers (id, buyer_id, scope, kind, amount, valid_from, valid_to, review_on)."""
+    return list(session.connection().execute(_LIMIT_ROWS, {"buyer_ids": list(buyer_ids)}))
+
+
+_ORDER_KEY = select(OrderCheckRecord.id).where(OrderCheckRecord.order_ref == bindparam("order_ref"))
+
+
+def order_id(session: Session, order_ref: str) -> int | None:
+    found = session.connection().execute(_ORDER_KEY, {"order_ref": order_ref}).scalar()
+    return None if found is None else int(found)
 
 
 def _members_statement() -> Any:

@@ -1,0 +1,165 @@
+"""Benchmark: the order credit check, in process and over HTTP at a fixed request rate.
+
+Targets (issue 6): with 100,000 buyers, the HTTP order check holds p99 ≤ 10 ms at 300 requests/s from a loopback
+load generator, and the in-process check runs ≥ 5,000 checks/s.
+
+Usage: python benchmarks/order_check_load.py [--buyers 100000] [--invoices 1000000] [--checks 3000] [--rate 300]
+                                             [--duration 20] [--rounds 3] [--workers 2]
+
+The ledger is the one benchmarks/api_load.py builds through the real importer (reused while the sizes are the
+same); each run works on a fresh copy, so stored order checks do not pile up between runs. Setup, not measured:
+every buyer gets a base limit (inserted directly; the limit workflow is not what is timed) and an ``orders-bench``
+user with the analyst role gets an API token. In process: ``services.orders.check`` on random buyers, one after
+another, each its own transaction (what one worker does). Over HTTP: ``tradecredit serve --workers W
+--no-access-log``, and an open-loop generator that *schedules* ``POST /api/v1/orders/check`` at a fixed rate and
+measures each latency from its scheduled start (so a slow answer delays the next ones' figures instead of hiding
+them). Figures are medians of the rounds, printed as ``name: value unit``; per-round figures and the machine's
+load average go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+
+from api_load import DATA, build_database, environment, percentile, run, serving
+
+API = "/api/v1"
+
+
+def fresh_copy(source: Path) -> Path:
+    """A copy of the ledger with a limit for every buyer and an analyst token user."""
+    copy = DATA / f"orders-{source.stem}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, copy)
+    run(environment(copy), "init")
+    connection = sqlite3.connect(copy)
+    try:
+        now = datetime.now(UTC).isoformat()
+        connection.execute(
+            "INSERT INTO credit_limits (buyer_id, scope, kind, amount, valid_from, valid_to, review_on, request_id,"
+            " replaces_id, decided_by, decided_at, reason, ended_reason) SELECT id, 'buyer', 'base', 1000000000000,"
+            " '2000-01-01', NULL, '2999-12-31', NULL, NULL, 'benchmark', ?, 'benchmark setup', NULL FROM buyers",
+            (now,))
+        connection.commit()
+    finally:
+        connection.close()
+    run(environment(copy), "users", "add", "orders-bench", "--role", "analyst")
+    return copy
+
+
+def token_for(database: Path) -> str:
+    output = run(environment(database), "users", "token", "orders-bench", "--name", "order_check_load")
+    return next(line.strip() for line in output.splitlines() if line.strip().startswith("tc_"))
+
+
+def in_process(database: Path, *, buyers: int, checks: int, seed: int) -> float:
+    """Checks per second of ``services.orders.check`` on random buyers, one transaction each."""
+    os.environ.update(environment(database))
+    from tradecredit.bootstrap import build
+    from tradecredit.services import orders
+
+    app = build()
+    config = orders.OrderCheckConfig.from_settings(app.settings)
+    rng = random.Random(seed)
+    refs = [f"B{rng.randrange(buyers):06d}" for _ in range(checks)]
+    began = time.perf_counter()
+    for number, ref in enumerate(refs):
+        orders.check(app.uow(), ref=ref, order_ref=f"IP-{seed}-{number}", amount=Decimal("100.00"), currency="EUR",
+                     ship_date=date(2026, 12, 31), actor="benchmark", config=config)
+    seconds = time.perf_counter() - began
+    app.close()
+    return checks / seconds
+
+
+async def open_loop(base: str, token: str, *, buyers: int, rate: float, duration: float,
+                    seed: int) -> tuple[int, float, float, float, int]:
+    """Requests scheduled at ``rate`` per second for ``duration`` s: (count, achieved rate, p50, p99, errors)."""
+    rng = random.Random(seed)
+    total = int(rate * duration)
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
+                                 timeout=30) as client:
+        began = time.perf_counter()
+
+        async def one(number: int) -> None:
+            nonlocal errors
+            scheduled = began + number / rate
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            body = {"buyer": f"B{rng.randrange(buyers):06d}", "order_ref": f"H-{seed}-{number}", "amount": "100.00",
+                    "currency": "EUR", "ship_date": "2026-12-31"}
+            try:
+                answer = await client.post(f"{API}/orders/check", json=body)
+                if answer.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append((time.perf_counter() - scheduled) * 1000)
+
+        await asyncio.gather(*(one(n) for n in range(total)))
+        seconds = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return total, total / seconds, percentile(ordered, 0.5), percentile(ordered, 0.99), errors
+
+
+def http_rounds(options: argparse.Namespace, database: Path, token: str,
+                log: Path) -> list[tuple[int, float, float, float, int]]:
+    rounds = []
+    with serving(database, options.workers, token, log, False) as (base, _session):
+        asyncio.run(open_loop(base, token, buyers=options.buyers, rate=options.rate, duration=2, seed=0))  # warm-up
+        for number in range(1, options.rounds + 1):
+            rounds.append(asyncio.run(open_loop(base, token, buyers=options.buyers, rate=options.rate,
+                                                duration=options.duration, seed=100 + number)))
+            count, achieved, p50, p99, errors = rounds[-1]
+            print(f"http round {number}: {count} requests at {achieved:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+                  f"{errors} errors (load average {os.getloadavg()[0]:.2f})", file=sys.stderr)
+    return rounds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=100_000)
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--checks", type=int, default=3000, help="in-process checks per round")
+    parser.add_argument("--rate", type=float, default=300.0, help="HTTP requests per second")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per HTTP round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    options = parser.parse_args()
+    database = fresh_copy(build_database(options.buyers, options.invoices))
+    token = token_for(database)
+    print(f"buyers: {options.buyers} count")
+    print(f"invoices: {options.invoices} count")
+    rates = []
+    for number in range(1, options.rounds + 1):
+        rates.append(in_process(database, buyers=options.buyers, checks=options.checks, seed=number))
+        print(f"in-process round {number}: {rates[-1]:.0f} checks/s (load average {os.getloadavg()[0]:.2f})",
+              file=sys.stderr)
+    print(f"in_process_checks: {statistics.median(rates):.0f} checks/s")
+    with tempfile.TemporaryDirectory(prefix="tradecredit-orders-") as folder:
+        rounds = http_rounds(options, database, token, Path(folder) / "server.log")
+    print(f"http_rate: {statistics.median(r[1] for r in rounds):.0f} req/s")
+    print(f"http_p50: {statistics.median(r[2] for r in rounds):.1f} ms")
+    print(f"http_p99: {statistics.median(r[3] for r in rounds):.1f} ms")
+    print(f"http_errors: {sum(r[4] for r in rounds)} count")
+    print(f"workers: {options.workers} count")
+
+
+if __name__ == "__main__":
+    main()
