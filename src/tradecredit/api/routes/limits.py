@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from tradecredit.api.deps import Admin, Analyst, AppDep, CreditManager, Viewer
 from tradecredit.api.schemas.common import PageRead
@@ -30,6 +30,7 @@ from tradecredit.services.paging import MAX_PAGE
 router = APIRouter(tags=["limits"])
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Size = Annotated[int, Query(ge=1, le=500)]
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the record's number")]
 
 
 def _limits_document(view: service.BuyerLimits) -> dict[str, Any]:
@@ -69,7 +70,7 @@ def list_requests(tc: AppDep, user: Viewer, status_: Annotated[str | None, Query
 
 
 @router.post("/limit-requests/{request_id}/decision", response_model=RequestRead)
-def decide(request_id: int, body: DecisionCreate, tc: AppDep, user: CreditManager) -> RequestRead:
+def decide(request_id: RowId, body: DecisionCreate, tc: AppDep, user: CreditManager) -> RequestRead:
     """Approve, partially approve or refuse, within the deciding user's approval authority."""
     view = service.decide_request(tc.uow(), request_id=request_id, decision=body.decision, version=body.version,
                                   reason=body.reason, actor=user.actor, username=user.username,
@@ -78,7 +79,7 @@ def decide(request_id: int, body: DecisionCreate, tc: AppDep, user: CreditManage
 
 
 @router.post("/limits/{limit_id}/change", response_model=LimitRead)
-def change(limit_id: int, body: LimitChange, tc: AppDep, user: CreditManager) -> LimitRead:
+def change(limit_id: RowId, body: LimitChange, tc: AppDep, user: CreditManager) -> LimitRead:
     """Reduce the limit from `effective` (give `amount`) or cancel it (omit `amount`)."""
     view = service.change_limit(tc.uow(), limit_id=limit_id, new_amount=body.amount, effective=body.effective,
                                 reason=body.reason, actor=user.actor, base_currency=tc.settings.base_currency)
