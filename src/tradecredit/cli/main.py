@@ -10,6 +10,10 @@ from tradecredit.cli.common import actor, console, handled, open_app, parse_day
 from tradecredit.services.assessment import AssessmentConfig, assess_all
 from tradecredit.services.demo import LOAD_ORDER, load_demo
 
+# A worker imports the model stack (LightGBM, scikit-learn, Polars) before it answers the supervisor's health
+# check: about 3 s on an idle 2-core machine, 10 s on a busy one, more than uvicorn's default of 5 s.
+WORKER_STARTUP_SECONDS = 60
+
 app = typer.Typer(help="TradeCredit: trade-credit risk for credit managers, collectors and underwriters.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(imports.app, name="import")
@@ -82,7 +86,8 @@ def serve(
         tc.close()
         console.print(f"TradeCredit at http://{host}:{port}/ (API docs at http://{host}:{port}/docs)")
         uvicorn.run("tradecredit.server:main_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", access_log=access_log, proxy_headers=True)
+                    log_level="info", access_log=access_log, proxy_headers=True,
+                    timeout_worker_healthcheck=WORKER_STARTUP_SECONDS)
 
 
 def main() -> None:
