@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Chromium (Playwright) against uvicorn on an assessed demo portfolio in SQLite.
 
-Screenshots go to tests/artifacts/; the overview, its grade and model cards, a buyer page and its assessment are
-also copied to docs/screenshots/.
+Screenshots go to tests/artifacts/; the overview, its grade and model cards, a buyer page and its assessment, the
+hold queue and a buyer's credit limit section are also copied to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from tradecredit.services import reports
 from tradecredit.services.assessment import AssessmentConfig, assess_all, assessment_history
 from tradecredit.services.buyers import search_buyers
 from tradecredit.services.demo import load_demo
+from tradecredit.services.limits import buyer_limits, decide_request, request_limit, set_authority
+from tradecredit.services.orders import OrderCheckConfig, check
 from tradecredit.services.users import add_user
 from tradecredit.web.i18n import formatter
 
@@ -214,4 +217,87 @@ def test_a_user_logs_in_reads_the_portfolio_finds_a_buyer_imports_and_switches_t
     expect(page.locator("#assessment h2")).to_have_text("信用评估")
     shoot(page, "buyer-zh")
 
+    assert problems == [], problems
+
+
+def test_a_credit_manager_releases_a_held_order_and_reads_a_buyers_limits(served: Served, page: Page) -> None:
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    tc = served.tc
+    add_user(tc.uow(), username="maria", password=PASSWORD, role="credit_manager", actor="test")
+    set_authority(tc.uow(), username="maria", max_amount=Decimal(10_000_000), worst_grade=10, actor="test")
+    chosen = [buyer.ref for buyer in search_buyers(tc.uow(), size=100).items if not buyer.parent_ref][:6]
+    asked = [request_limit(tc.uow(), ref=ref, amount=Decimal(250_000 * (number + 1)), currency="EUR",
+                           reason="annual review", actor="anna", base_currency="EUR")
+             for number, ref in enumerate(chosen[:3])]  # three buyers get limits; their orders go over them
+    asked.append(request_limit(tc.uow(), ref=chosen[0], amount=Decimal(60_000), currency="EUR", kind="temporary",
+                               valid_from=date(2026, 11, 1), valid_to=date(2027, 1, 31),
+                               reason="pre-Christmas uplift", actor="anna", base_currency="EUR"))
+    for request in asked:
+        decide_request(tc.uow(), request_id=request.id, decision="approve", version=1, reason="good payer",
+                       actor="maria", username="maria", base_currency="EUR")
+    request_limit(tc.uow(), ref=chosen[0], amount=Decimal(100_000), currency="EUR", kind="temporary",
+                  valid_from=date(2027, 3, 1), valid_to=date(2027, 5, 31), reason="pre-season uplift", actor="anna",
+                  base_currency="EUR")
+    pending = request_limit(tc.uow(), ref=chosen[4], amount=Decimal(75_000), currency="EUR", reason="new contract",
+                            actor="anna", base_currency="EUR")
+    config = OrderCheckConfig.from_settings(tc.settings)
+    checked = []
+    for number, ref in enumerate(chosen):
+        headroom = buyer_limits(tc.uow(), ref=ref, base_currency="EUR", buckets=config.buckets).own.headroom
+        checked.append(check(tc.uow(), ref=ref, order_ref=f"SO-{2000 + number}",
+                             amount=Decimal(40_000) if headroom is None else max(headroom, Decimal(0)) + 25_000,
+                             currency="EUR", ship_date=date(2026, 12, 10), actor="erp", config=config))
+    held = [order.order_ref for order in checked if order.status == "held"]
+    assert len(held) == len(chosen)
+
+    page.goto(served.url + "/login")
+    page.get_by_label("User name").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Hold queue", exact=True).click()
+    expect(page.get_by_role("heading", name="Hold queue")).to_be_visible()
+    rows = page.locator("#hold-table tr.hold-row")
+    expect(rows).to_have_count(len(held))
+    expect(page.locator("#hold-table")).to_contain_text("exceeds the limit")
+    shoot(page, "holds", docs=True)
+    released = held[-1]  # a buyer without a limit (the first buyer's order stays held: its limit is shown below)
+    form = page.locator(f'tr.hold-row[data-order="{released}"] + tr.decide-row form')
+    form.get_by_label("Reason").fill("prepayment received")
+    form.get_by_role("button", name="Release").click()
+    expect(page.locator("#hold-notice")).to_contain_text(f"Order {released} released")
+    expect(rows).to_have_count(len(held) - 1)
+
+    page.get_by_role("link", name="Limit requests", exact=True).click()
+    decide = page.locator(f"#decide-{pending.id}")
+    decide.get_by_label("Reason for the decision").fill("start lower")
+    decide.get_by_label("Partial amount (EUR)").fill("50000")
+    decide.get_by_role("button", name="Approve partially").click()
+    expect(page.locator("#request-notice")).to_contain_text(f"Request #{pending.id}: Partially approved.")
+
+    page.goto(f"{served.url}/buyers/{chosen[0]}#limits")
+    limits = buyer_limits(tc.uow(), ref=chosen[0], base_currency="EUR", buckets=tc.settings.exposure_buckets)
+    money = formatter("en").money
+    section = page.locator("#limits")
+    expect(section.locator("#own-limit .limit-amount")).to_have_text(money(limits.own.amount, "EUR"))
+    expect(section.locator("#own-limit .headroom")).to_have_text(money(limits.own.headroom, "EUR"))
+    expect(section.locator("#limit-history")).to_contain_text("good payer")
+    section.locator("summary", has_text="Request a limit").click()
+    expect(section.locator("#limit-request-form")).to_be_visible()
+    section.locator("summary", has_text="Request a limit").click()
+    section.scroll_into_view_if_needed()
+    shoot_part(page, "#limits", "buyer-limits")
+
+    calculator = page.locator("#terms-calculator")
+    calculator.get_by_label("Amount (EUR)").fill("100000")
+    calculator.get_by_label("Days asked for").fill("60")
+    calculator.get_by_label("Gross margin (%)").fill("25")
+    calculator.get_by_label("Cost of capital (% a year)").fill("8")
+    calculator.get_by_role("button", name="Calculate").click()  # htmx swaps the result in
+    expect(calculator.locator("#recommendation")).to_be_visible()
+    expect(calculator.locator("form")).not_to_have_class(re.compile("htmx-request"))
+    expect(calculator.locator("#advice-options tbody tr")).to_have_count(5)
+    expect(page).to_have_url(re.compile(rf"/buyers/{chosen[0]}#limits$"))  # a partial, not a page load
+    shoot_part(page, "#terms-calculator", "buyer-calculator")
     assert problems == [], problems

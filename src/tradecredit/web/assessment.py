@@ -8,7 +8,6 @@ the buyer now; htmx swaps the re-rendered section in, without JavaScript the bro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -23,9 +22,7 @@ from tradecredit.bootstrap import App
 from tradecredit.domain.errors import NotFound, TradeCreditError
 from tradecredit.domain.grades import SCORE_BANDS
 from tradecredit.services import assessment as service
-from tradecredit.services import ledger_reads
-from tradecredit.services.assessment import AssessmentView
-from tradecredit.services.ledger_reads import StatementView
+from tradecredit.services.assessment import AssessmentView, RatioPeriod
 from tradecredit.web.auth import Analyst, Posted
 from tradecredit.web.i18n import N_, Formatter, formatter, gettext
 from tradecredit.web.pages import WebRoute, language_of, printable, redirect, render, tc_of, url
@@ -76,18 +73,16 @@ RATIOS: tuple[tuple[str, str, str], ...] = (  # (name, label, how it is shown: r
     ("altman_z2", N_("Altman Z''"), "ratio"),
 )
 ALTMAN_ZONES = {"safe": N_("safe"), "grey": N_("grey zone"), "distress": N_("distress")}
-_GRADE = re.compile(r"grade (\d+)")
-_COUNTRY_DAYS = re.compile(r"country allows at most (\d+) days")
 
 
 @dataclass(frozen=True)
 class RatioColumn:
-    """One statement period: its ratios as the latest assessment of that period computed them (None: never
-    assessed on this statement)."""
+    """One statement period and its ratios (None where a ratio is undefined, such as growth without the year
+    before)."""
 
     period_end: date
     currency: str
-    ratios: Mapping[str, Any] | None
+    ratios: Mapping[str, Any]
     zone: str | None
 
 
@@ -143,21 +138,11 @@ def flag_texts(view: AssessmentView, code: str) -> list[tuple[str, bool]]:
     return texts
 
 
-def why_text(why: str, code: str) -> str:
-    """The service's reason for the payment terms ("grade 7; country allows at most 60 days") in the language;
-    parts it does not know are shown as they are."""
-    parts = []
-    for part in why.split("; "):
-        grade, days = _GRADE.fullmatch(part), _COUNTRY_DAYS.fullmatch(part)
-        if grade:
-            parts.append(gettext(code, N_("grade %(grade)s"), grade=grade.group(1)))
-        elif days:
-            parts.append(gettext(code, N_("the country allows at most %(days)s days"), days=days.group(1)))
-        elif part == "country policy":
-            parts.append(gettext(code, N_("the country's policy")))
-        else:
-            parts.append(part)
-    return ("；" if code == "zh" else "; ").join(parts)
+def why_text(terms: Mapping[str, Any], code: str) -> str:
+    """The service's reason for the payment terms in the language (assessments stored before the Chinese text
+    existed show the English one)."""
+    english = str(terms.get("why") or "")
+    return str(terms.get("why_zh") or english) if code == "zh" else english
 
 
 def band_label(band: str, code: str) -> str:
@@ -167,20 +152,10 @@ def band_label(band: str, code: str) -> str:
     return found[1] if code == "zh" else found[0]
 
 
-def ratio_columns(views: list[AssessmentView], statements: list[StatementView]) -> list[RatioColumn]:
-    """The statements' periods, newest first, each with the ratios of the newest assessment that used it."""
-    by_period: dict[str, Mapping[str, Any]] = {}
-    for view in views:  # newest first: the first assessment seen of a period is its latest
-        statement = view.inputs.get("statement") or {}
-        period = statement.get("period_end")
-        if period and period not in by_period:
-            by_period[period] = statement
-    columns = []
-    for shown in statements[:RATIO_PERIODS]:
-        found = by_period.get(shown.period_end.isoformat())
-        columns.append(RatioColumn(shown.period_end, shown.currency, found.get("ratios") if found else None,
-                                   found.get("altman_zone") if found else None))
-    return columns
+def ratio_columns(periods: list[RatioPeriod]) -> list[RatioColumn]:
+    """The latest statement periods, newest first, each with its own ratios."""
+    return [RatioColumn(period.period_end, period.currency, period.ratios, period.altman_zone)
+            for period in periods[:RATIO_PERIODS]]
 
 
 def history_chart(views: list[AssessmentView], code: str, fmt: Formatter) -> dict[str, Any]:
@@ -195,30 +170,31 @@ def history_chart(views: list[AssessmentView], code: str, fmt: Formatter) -> dic
             "best": gettext(code, N_("best")), "worst": gettext(code, N_("worst"))}
 
 
-def section(request: Request, tc: App, code: str, ref: str, statements: list[StatementView]) -> Section:
-    """Everything the section shows, read from the buyer's assessments."""
+def section(request: Request, tc: App, code: str, ref: str) -> Section:
+    """Everything the section shows, read from the buyer's assessments and statements."""
     found = service.assessment_history(tc.uow(), ref=ref, page=1, size=HISTORY_READ)
     views = found.items
     empty = Section(ref=ref, latest=None, total=0, history=[], up=[], down=[], flags=[], limit_lines=[],
-                    terms_why="", band_label="", columns=ratio_columns([], statements), chart=None,
+                    terms_why="", band_label="", columns=[], chart=None,
                     assess_url=assess_url(request, ref))
     if not views:
         return empty
     latest = views[0]
     reasons = list(latest.outputs.get("reasons") or ())
     limit = latest.outputs.get("limit") or {}
-    why = str((latest.outputs.get("terms") or {}).get("why") or "")
     return replace(empty, latest=latest, total=found.total, history=views[:HISTORY_LISTED],
                    up=[r for r in reasons if r.get("direction") == "up"],
                    down=[r for r in reasons if r.get("direction") == "down"], flags=flag_texts(latest, code),
                    limit_lines=[LimitLine.of(term) for term in limit.get("terms") or ()],
-                   terms_why=why_text(why, code), band_label=band_label(latest.band, code),
-                   columns=ratio_columns(views, statements), chart=history_chart(views, code, formatter(code)))
+                   terms_why=why_text(latest.outputs.get("terms") or {}, code),
+                   band_label=band_label(latest.band, code),
+                   columns=ratio_columns(service.statement_ratios(tc.uow(), ref=ref)),
+                   chart=history_chart(views, code, formatter(code)))
 
 
-def context(request: Request, tc: App, code: str, ref: str, statements: list[StatementView]) -> dict[str, Any]:
+def context(request: Request, tc: App, code: str, ref: str) -> dict[str, Any]:
     """The template values of the section (also used by the buyer page)."""
-    return {"section": section(request, tc, code, ref, statements), "component_labels": COMPONENT_LABELS,
+    return {"section": section(request, tc, code, ref), "component_labels": COMPONENT_LABELS,
             "limit_term_labels": LIMIT_TERM_LABELS, "ratio_rows": RATIOS, "altman_zones": ALTMAN_ZONES,
             "stale_months": tc.settings.assessment_policy().stale_months, "assess_problem": "",
             "just_assessed": False}
@@ -245,6 +221,5 @@ def assess_now(request: Request, session: Analyst, _: Posted, ref: str) -> Respo
     if not htmx:
         return redirect(url(request, "buyer", ref=quote(ref, safe="")) + "#assessment")
     code = language_of(request, session)
-    statements = list(reversed(ledger_reads.list_statements(tc.uow(), buyer_ref=ref)[-RATIO_PERIODS:]))
-    values = {**context(request, tc, code, ref, statements), "assess_problem": problem, "just_assessed": not problem}
+    values = {**context(request, tc, code, ref), "assess_problem": problem, "just_assessed": not problem}
     return render(request, "buyer_assessment.html", session=session, headers={"Vary": "HX-Request"}, **values)

@@ -1,4 +1,8 @@
-"""Buyer pages: the searchable list (an htmx partial for the results) and one buyer's page."""
+"""Buyer pages: the searchable list (an htmx partial for the results) and one buyer's page.
+
+:func:`render_buyer` renders the buyer page; the routes of its forms (limits, the calculator) use it to show the
+page again with their result or error in place.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,17 @@ from tradecredit.services.buyers import Exposure
 from tradecredit.services.ledger import AgingLine, InvoiceLine, PaymentLine
 from tradecredit.services.ledger_reads import StatementView
 from tradecredit.services.paging import MAX_PAGE
+from tradecredit.services.users import WebSession
 from tradecredit.web import assessment
 from tradecredit.web.auth import Viewer
+from tradecredit.web.credit_views import (
+    Calculator,
+    CalculatorForm,
+    LimitState,
+    calculator_url,
+    label_context,
+    limit_section,
+)
 from tradecredit.web.i18n import N_, countries
 from tradecredit.web.pages import WebRoute, language_of, printable, render, tc_of
 
@@ -142,9 +155,10 @@ def _exposure(request: Request, ref: str) -> tuple[Exposure | None, str]:
         return None, str(error)
 
 
-@router.get("/buyers/{ref:path}", name="buyer")
-def buyer_page(request: Request, session: Viewer, ref: str, invoices: str = "open",
-               payments: str = "recent") -> HTMLResponse:
+def render_buyer(request: Request, session: WebSession, ref: str, *, status: int = 200, invoices: str = "open",
+                 payments: str = "recent", limit_state: LimitState | None = None,
+                 calculator: Calculator | None = None) -> HTMLResponse:
+    """The buyer page; ``limit_state`` and ``calculator`` carry what a form post left to show."""
     tc = tc_of(request)
     if printable(ref) != ref:
         raise NotFound("buyer", ref)  # no reference has control characters (and PostgreSQL refuses NUL)
@@ -153,9 +167,14 @@ def buyer_page(request: Request, session: Viewer, ref: str, invoices: str = "ope
     statements: list[StatementView] = ledger_reads.list_statements(tc.uow(), buyer_ref=ref)[-STATEMENT_PERIODS:]
     newest_first = list(reversed(statements))
     all_payments = sorted(account.payments, key=lambda p: (p.payment_date, p.ref), reverse=True)
+    limits = limit_section(request, tc, session, ref, top_level=account.parent_ref is None and bool(account.members),
+                           state=limit_state or LimitState())
+    calculator = calculator or Calculator(calculator_url(request, ref),
+                                          CalculatorForm(days=str(account.payment_terms_days)))
     return render(
-        request, "buyer.html", session=session, account=account, exposure=exposure,
-        **assessment.context(request, tc, language_of(request, session), ref, newest_first),
+        request, "buyer.html", session=session, status=status, account=account, exposure=exposure,
+        **assessment.context(request, tc, language_of(request, session), ref),
+        limit_section=limits, calculator=calculator, **label_context(),
         exposure_problem=exposure_problem, tree=buyers.group_tree(tc.uow(), ref=ref),
         aging=AgingTable.of(ledger.account_aging(account, edges=tc.settings.aging_edges)),
         show_all_invoices=invoices == "all", invoice_lines=_invoices(account.invoices, invoices == "all"),
@@ -164,3 +183,11 @@ def buyer_page(request: Request, session: Viewer, ref: str, invoices: str = "ope
         payment_lines=all_payments if payments == "all" else all_payments[:RECENT_PAYMENTS],
         cash=cash_on_account(account.payments), statements=newest_first,
         statement_lines=STATEMENT_LINES, status_labels=STATUS_LABELS)
+
+
+@router.get("/buyers/{ref:path}", name="buyer")
+def buyer_page(request: Request, session: Viewer, ref: str, invoices: str = "open", payments: str = "recent",
+               limit: str = "") -> HTMLResponse:
+    """``limit`` is the notice a limit form left after its redirect (``requested``, ``approved``, …)."""
+    return render_buyer(request, session, ref, invoices=invoices, payments=payments,
+                        limit_state=LimitState(notice=limit))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -129,6 +129,10 @@ class Formatter:
 
     def day(self, value: date | None) -> str:
         return "–" if value is None else format_date(value, format="medium", locale=self.locale)
+
+    def stamp(self, value: datetime | None) -> str:
+        """A moment (stored in UTC) to the second, in UTC."""
+        return "–" if value is None else format_datetime(value, format="medium", tzinfo=UTC, locale=self.locale)
 
     def month(self, value: date) -> str:
         return format_skeleton("yMMM", value, locale=self.locale)

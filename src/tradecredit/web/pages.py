@@ -61,7 +61,8 @@ def environment(code: str) -> Environment:
     env.install_gettext_translations(translations(code), newstyle=True)  # type: ignore[attr-defined]
     fmt = formatter(code)
     env.filters.update(money=fmt.money, amount=fmt.amount, whole=fmt.whole, number=fmt.number,
-                       percent=fmt.percent, pd=fmt.pd, day=fmt.day, month=fmt.month, country=fmt.country)
+                       percent=fmt.percent, pd=fmt.pd, day=fmt.day, stamp=fmt.stamp, month=fmt.month,
+                       country=fmt.country)
     env.globals.update(LANGUAGES=LANGUAGES, ROLE_LABELS=nav.ROLE_LABELS, bucket=partial(bucket_label, code))
     return env
 
