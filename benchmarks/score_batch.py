@@ -4,8 +4,9 @@ Target (issue 5): at least 100,000 rows/s on the two-core machine. Generates see
 (250,000 companies × 4 years, sorted by key and period end, about 1% inconsistent and so blocked, 3% of the
 optional items empty) into ``benchmarks/.data/``, runs the whole pipeline through the service function in this
 process ``--repeat`` times, and prints one figure per line as ``name: value unit``: the median wall time, rows/s,
-peak RSS of the scoring runs, and the ratio of the pipeline to a bare ``PdModel.predict_pd`` on the same feature
-matrix::
+peak RSS of the scoring runs, the ratio of the pipeline to a bare ``PdModel.predict_pd`` on the same feature
+matrix, the first run's time (it loads, or compiles, the numba loops), and the machine's load average (1 minute)
+before and after the scoring runs: other jobs on the machine slow every figure, so quote them with it::
 
     python benchmarks/score_batch.py [--rows 1000000 --years 4 --repeat 3 --batch-rows 100000]
 """
@@ -13,6 +14,7 @@ matrix::
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -106,12 +108,14 @@ def main(argv: list[str] | None = None) -> None:
     out = DATA / "scored.parquet"
     load_shipped_model()  # read once per process, as the CLI does before its first batch
 
+    load_before = os.getloadavg()[0]
     times, summary = [], None
     for _ in range(args.repeat):
         started = time.perf_counter()
         summary = score_file(path=path, out=out, batch_rows=args.batch_rows)
         times.append(time.perf_counter() - started)
     rss_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the bare predict below
+    load_after = os.getloadavg()[0]
     assert summary is not None
 
     x = feature_matrix(compute_features(pl.read_parquet(path), key="buyer_ref"))
@@ -133,6 +137,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"score_batch_rss_peak: {rss_peak_mib:.0f} MiB")
     print(f"bare_predict_pd_median: {predict:.2f} s")
     print(f"ratio_pipeline_to_bare_predict: {pipeline / predict:.2f} x")
+    print(f"score_batch_runs: {', '.join(f'{seconds:.2f}' for seconds in times)} s")
+    print(f"score_batch_first_run: {times[0]:.2f} s")
+    print(f"load_average_before: {load_before:.2f} (1 min, {os.cpu_count()} CPUs)")
+    print(f"load_average_after: {load_after:.2f} (1 min, counting this benchmark's own threads)")
 
 
 if __name__ == "__main__":

@@ -138,10 +138,9 @@ def test_numbers_are_shown_exactly_as_reason_text_shows_them_even_on_rounding_ti
     edges = [0.0, -0.0, 0.125, 0.005, 1.005, -0.001, 9.995, 99.95, 999.5, 1234.5, -0.04, 2.675, 0.285, 1e12, -1e12,
              0.45, 0.55, -999.4, -999.6, 99.96, 9.996, 100.0, 10.0]
     values = np.concatenate([values, np.round(values, 2) + 0.005, np.round(values, 1) + 0.05, edges])
-    kinds = np.full(len(values), batch_scoring._KINDS.index(kind), dtype=np.int8)
-    parts = batch_scoring._number_parts(values, kinds, "_n")
-    shown = pl.DataFrame(parts).select(batch_scoring._number("_n")).to_series().to_list()
-    assert shown == [reasons._shown(value, kind) for value in values.tolist()]
+    kinds = np.full(len(values), batch_scoring._KINDS.index(kind), dtype=np.int64)
+    shown = batch_scoring._format_numbers(values, kinds)
+    assert shown == [reasons.shown_number(value, kind) for value in values.tolist()]
 
 
 def test_a_statement_with_a_blocking_flag_gets_no_pd_and_its_flags_say_why(scorer: BatchScorer) -> None:
@@ -169,7 +168,51 @@ def test_the_code_tables_reproduce_lightgbm_raw_scores_and_contributions_with_mi
     x[rng.random(x.shape) < 0.15] = np.nan
     explained = TreeTables(model).explain(x)
     assert np.array_equal(explained.raw, model.raw_score(x))
-    assert np.allclose(explained.contributions.T, model.contributions(x)[:, :-1], rtol=0.0, atol=1e-12)
+    assert np.allclose(explained.contributions, model.contributions(x)[:, :-1], rtol=0.0, atol=1e-12)
+
+
+def test_the_code_tables_stay_exact_over_calls_threads_and_codes_met_late() -> None:
+    model = load_shipped_model()
+    rng = np.random.default_rng(11)
+    base = feature_matrix(compute_features(frame(portfolio()), key="buyer_ref"))
+    distinct = np.vstack([base * factor for factor in rng.lognormal(0.0, 0.5, 40)])  # 400 rows
+    distinct[rng.random(distinct.shape) < 0.05] = np.nan
+    rows = rng.integers(0, len(distinct), 30_000)  # 30,000 rows: tasks for both threads
+    rows[rows >= 300] %= 300  # rows 300 … 399 only in the second call: codes met late
+    rows[25_000:] = rng.integers(300, len(distinct), 5_000)
+    tables = TreeTables(model)
+    first, later = tables.explain(distinct[rows[:25_000]]), tables.explain(distinct[rows[25_000:]])
+    raw, contributions = model.raw_score(distinct), model.contributions(distinct)[:, :-1]
+    assert np.array_equal(np.concatenate([first.raw, later.raw]), raw[rows])
+    assert np.allclose(np.vstack([first.contributions, later.contributions]), contributions[rows], rtol=0.0,
+                       atol=1e-12)
+    assert (tables.code_ids >= -1).all()  # no claim left behind
+    work, top = first.contributions.copy(), []
+    for _ in range(3):  # repeated argmax: the largest first, ties to the earlier feature
+        best = work.argmax(axis=1)
+        top.append(np.where(work[np.arange(len(work)), best] > 0, best, -1))
+        work[np.arange(len(work)), best] = -np.inf
+    assert np.array_equal(first.top_features, np.column_stack(top))
+    assert np.array_equal(first.top_pushes, np.take_along_axis(first.contributions, np.maximum(first.top_features, 0),
+                                                               axis=1) * (first.top_features >= 0))
+
+
+def test_the_compiled_loops_still_work_where_no_folder_can_hold_their_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from numba.core.dispatcher import Dispatcher
+
+    from tradecredit.engine import tree_kernels
+
+    def no_locator(self: Dispatcher) -> None:  # what numba raises where no cache folder is writable
+        raise RuntimeError("cannot cache function: no locator available")
+
+    monkeypatch.setattr(Dispatcher, "enable_caching", no_locator)
+    with pytest.warns(RuntimeWarning, match="NUMBA_CACHE_DIR"):
+        add = tree_kernels._compiled(_add)
+    assert add(2.0, 0.5) == 2.5  # compiled in this process, without the disk cache
+
+
+def _add(a: float, b: float) -> float:
+    return a + b
 
 
 def test_csv_and_parquet_inputs_give_the_same_output(tmp_path: Path) -> None:
@@ -260,6 +303,17 @@ def test_the_last_key_of_a_batch_is_held_back_and_misplaced_keys_are_found() -> 
     order = KeyOrder("buyer_ref")
     assert order.first_misplaced(ready) is None
     assert order.first_misplaced(statements.slice(2, 3)) == 0  # B again
+
+
+def test_a_key_met_many_frames_earlier_is_found_misplaced() -> None:
+    order = KeyOrder("buyer_ref")
+    for start in range(0, 700, 7):  # 100 frames of 7 keys, 2 statements each
+        refs = [f"K{n}" for n in range(start, start + 7) for _ in range(2)]
+        assert order.first_misplaced(pl.DataFrame({"buyer_ref": refs})) is None
+    assert order.first_misplaced(pl.DataFrame({"buyer_ref": []}, schema={"buyer_ref": pl.String})) is None
+    assert order.first_misplaced(pl.DataFrame({"buyer_ref": ["N1", "N2", "K3", "N3", "K650"]})) == 2
+    assert order.first_misplaced(pl.DataFrame({"buyer_ref": ["M1", "M2", "M1"]})) == 2
+    assert len(order.seen) <= 8  # merged as they grow: about log2(frames) arrays
 
 
 def test_the_cli_scores_a_file_with_another_key_in_chinese_and_prints_a_summary(tmp_path: Path) -> None:

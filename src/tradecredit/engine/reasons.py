@@ -313,7 +313,7 @@ def top_reasons(contributions_row: Sequence[float] | np.ndarray, feature_values_
                    direction="up" if contributions[i] > 0 else "down") for i in (*up, *down)]
 
 
-def _shown(value: float, kind: str) -> str:
+def shown_number(value: float, kind: str) -> str:
     """12.3% / 0.8 / 1,234 / 45: enough digits to read, no more."""
     if kind == "pct":
         return f"{value * 100:.1f}%"
@@ -336,11 +336,11 @@ def _generic(reason: Reason, lang: Lang, effect: str) -> str:
         name = f"{reason.feature} ({POLISH_ATTRS[attr]})" if attr in POLISH_ATTRS else reason.feature
         if math.isnan(reason.value):
             return f"{name} is not available, which {effect}"
-        return f"{name} = {_shown(reason.value, kind)} {effect}"
+        return f"{name} = {shown_number(reason.value, kind)} {effect}"
     name = f"{reason.feature}（{NAMES_ZH[attr]}）" if attr in NAMES_ZH else reason.feature
     if math.isnan(reason.value):
         return f"{name}缺失，{effect}"
-    return f"{name} = {_shown(reason.value, kind)}，{effect}"
+    return f"{name} = {shown_number(reason.value, kind)}，{effect}"
 
 
 def _says(case: str) -> str | None:
@@ -359,5 +359,5 @@ def reason_text(reason: Reason, lang: Lang = "en") -> str:
     kind, case = _case(attr, reason.value)
     if _says(case) not in (None, reason.direction):
         return _generic(reason, lang, effect)
-    sentence = _TEMPLATES[lang][attr][case].format(value=_shown(reason.value, kind))
+    sentence = _TEMPLATES[lang][attr][case].format(value=shown_number(reason.value, kind))
     return f"{sentence} ({effect})" if lang == "en" else f"{sentence}（{effect}）"
