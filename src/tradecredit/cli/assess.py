@@ -19,11 +19,6 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.2%}"
 
 
-def _document(view: service.AssessmentView) -> dict[str, Any]:
-    document: dict[str, Any] = as_document(view)
-    return document
-
-
 def show(view: service.AssessmentView, lang: str) -> None:
     """Print one assessment: the headline, its components, reasons, limit terms and payment terms."""
     zh = lang == "zh"
@@ -64,7 +59,7 @@ def show(view: service.AssessmentView, lang: str) -> None:
 def _history(tc: Any, ref: str, as_json: bool) -> None:
     page = service.assessment_history(tc.uow(), ref=ref, size=100)
     if as_json:
-        console.print(json.dumps([_document(v) for v in page.items], ensure_ascii=False), soft_wrap=True)
+        console.print(json.dumps([as_document(v) for v in page.items], ensure_ascii=False), soft_wrap=True)
         return
     table = Table("as of", "assessed at", "by", "grade", "PD", "limit", "terms", "change",
                   title=f"{ref}: {page.total} assessment(s), newest first", title_justify="left")
@@ -127,6 +122,6 @@ def assess(
                 service.assess_buyer(tc.uow(), ref=buyer, actor=actor(), config=config,
                                      as_of=parse_day(as_of, tc) if as_of else None, trigger=reason))
         if as_json:
-            console.print(json.dumps(_document(view), ensure_ascii=False), soft_wrap=True)
+            console.print(json.dumps(as_document(view), ensure_ascii=False), soft_wrap=True)
             return
         show(view, lang)

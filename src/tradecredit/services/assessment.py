@@ -201,9 +201,8 @@ def assess_buyer(uow: SqlUnitOfWork, *, ref: str, actor: str, config: Assessment
     with uow:
         day = check_as_of(as_of or uow.clock.today())
         record = uow.buyers.get(ref)
-        buyer = next(b for b in queries.buyers(uow.session) if b.id == record.id)
-        _run(uow, buyers=[buyer], as_of=day, actor=actor, trigger=reason, config=config, scope="buyer",
-             progress=None)
+        _run(uow, buyers=queries.buyers(uow.session, [record.id]), as_of=day, actor=actor, trigger=reason,
+             config=config, scope="buyer", progress=None)
     return latest_assessment(uow, ref=ref)
 
 

@@ -12,6 +12,14 @@ from sqlalchemy.orm import Session
 from tradecredit.store.tables import AssessmentRecord, BuyerRecord
 
 
+def _latest_ids(buyer_ids: Sequence[int] | None = None) -> Any:
+    """The id of each buyer's latest assessment (of ``buyer_ids`` when given), as a subquery."""
+    last = select(func.max(AssessmentRecord.id)).group_by(AssessmentRecord.buyer_id)
+    if buyer_ids is not None:
+        last = last.where(AssessmentRecord.buyer_id.in_(list(buyer_ids)))
+    return last.scalar_subquery()
+
+
 class AssessmentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -26,11 +34,8 @@ class AssessmentRepository:
 
     def latest_drivers(self, buyer_ids: Sequence[int] | None) -> dict[int, tuple[int, dict[str, Any], date | None]]:
         """buyer_id → (grade, drivers, statement period end) of the latest assessments, without the big documents."""
-        last = select(func.max(AssessmentRecord.id)).group_by(AssessmentRecord.buyer_id)
-        if buyer_ids is not None:
-            last = last.where(AssessmentRecord.buyer_id.in_(list(buyer_ids)))
         query = select(AssessmentRecord.buyer_id, AssessmentRecord.grade, AssessmentRecord.drivers,
-                       AssessmentRecord.statement_period_end).where(AssessmentRecord.id.in_(last.scalar_subquery()))
+                       AssessmentRecord.statement_period_end).where(AssessmentRecord.id.in_(_latest_ids(buyer_ids)))
         return {row[0]: (row[1], dict(row[2] or {}), row[3]) for row in self.session.execute(query)}
 
     def latest(self, buyer_id: int) -> AssessmentRecord | None:
@@ -40,10 +45,7 @@ class AssessmentRepository:
 
     def latest_all(self, buyer_ids: Sequence[int] | None = None) -> dict[int, AssessmentRecord]:
         """The latest assessment of every buyer (of ``buyer_ids`` when given) that has one."""
-        last = select(func.max(AssessmentRecord.id).label("id")).group_by(AssessmentRecord.buyer_id)
-        if buyer_ids is not None:
-            last = last.where(AssessmentRecord.buyer_id.in_(list(buyer_ids)))
-        query = select(AssessmentRecord).where(AssessmentRecord.id.in_(last.scalar_subquery()))
+        query = select(AssessmentRecord).where(AssessmentRecord.id.in_(_latest_ids(buyer_ids)))
         return {record.buyer_id: record for record in self.session.scalars(query)}
 
     def history(self, buyer_id: int, *, offset: int, limit: int) -> tuple[list[AssessmentRecord], int]:
@@ -55,8 +57,7 @@ class AssessmentRepository:
 
     def financial_pds(self, model_version: str) -> list[float | None]:
         """The financial PD of every buyer's latest assessment made with this model version."""
-        last = select(func.max(AssessmentRecord.id)).group_by(AssessmentRecord.buyer_id).scalar_subquery()
-        query = select(AssessmentRecord.financial_pd).where(AssessmentRecord.id.in_(last),
+        query = select(AssessmentRecord.financial_pd).where(AssessmentRecord.id.in_(_latest_ids()),
                                                             AssessmentRecord.model_version == model_version)
         return list(self.session.scalars(query))
 
@@ -71,7 +72,6 @@ class AssessmentRepository:
 
     def grades(self) -> list[tuple[int, int, float]]:
         """(buyer_id, grade, pd) of every buyer's latest assessment."""
-        last = select(func.max(AssessmentRecord.id)).group_by(AssessmentRecord.buyer_id).scalar_subquery()
         query = (select(AssessmentRecord.buyer_id, AssessmentRecord.grade, AssessmentRecord.pd)
-                 .where(AssessmentRecord.id.in_(last)))
+                 .where(AssessmentRecord.id.in_(_latest_ids())))
         return [(b, g, p) for b, g, p in self.session.execute(query)]

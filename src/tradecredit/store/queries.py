@@ -45,10 +45,13 @@ def _columns(session: Session, query: Any, names: list[str]) -> Columns:
     return columns
 
 
-def buyers(session: Session) -> list[BuyerRow]:
+def buyers(session: Session, ids: list[int] | None = None) -> list[BuyerRow]:
+    """Every buyer, or only those of ``ids``, by id."""
     query = select(BuyerRecord.id, BuyerRecord.ref, BuyerRecord.name, BuyerRecord.country,
                    BuyerRecord.parent_id, BuyerRecord.currency, BuyerRecord.payment_terms_days,
                    BuyerRecord.industry)
+    if ids is not None:
+        query = query.where(BuyerRecord.id.in_(ids))
     return [BuyerRow(*row) for row in session.execute(query.order_by(BuyerRecord.id))]
 
 
