@@ -23,9 +23,11 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +40,31 @@ import httpx
 from api_load import DATA, build_database, environment, percentile, run, serving
 
 API = "/api/v1"
+WRK_CONNECTIONS = 16
+WRK_SCRIPT = """
+local buyers = tonumber(os.getenv("BENCH_BUYERS"))
+local pause = tonumber(os.getenv("BENCH_PAUSE_MS"))
+local run = os.getenv("BENCH_RUN")
+local counter = 0
+setup = function(thread) counter = counter + 1; thread:set("seed", counter) end
+init = function(args)
+  math.randomseed(seed * 7919 + os.time()); sent = 0
+  wrk.headers["Content-Type"] = "application/json"  -- beside the -H token (a table passed to format replaces both)
+end
+delay = function() return pause end
+request = function()
+  sent = sent + 1
+  local body = string.format('{"buyer": "B%06d", "order_ref": "W-%s-%d-%d", "amount": "100.00", ' ..
+                             '"currency": "EUR", "ship_date": "2026-12-31"}', math.random(0, buyers - 1), run, seed,
+                             sent)
+  return wrk.format("POST", "/api/v1/orders/check", nil, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %d %d\\n", summary.requests, summary.duration, latency:percentile(50),
+                         latency:percentile(99), e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
 
 
 def fresh_copy(source: Path) -> Path:
@@ -74,7 +101,7 @@ def in_process(database: Path, *, buyers: int, checks: int, seed: int) -> float:
     from tradecredit.services import orders
 
     app = build()
-    config = orders.OrderCheckConfig.from_settings(app.settings)
+    config = app.order_check_config
     rng = random.Random(seed)
     refs = [f"B{rng.randrange(buyers):06d}" for _ in range(checks)]
     began = time.perf_counter()
@@ -118,17 +145,49 @@ async def open_loop(base: str, token: str, *, buyers: int, rate: float, duration
     return total, total / seconds, percentile(ordered, 0.5), percentile(ordered, 0.99), errors
 
 
-def http_rounds(options: argparse.Namespace, database: Path, token: str,
-                log: Path) -> list[tuple[int, float, float, float, int]]:
-    rounds = []
-    with serving(database, options.workers, token, log, False) as (base, _session):
+def wrk_paced(base: str, token: str, *, buyers: int, rate: float, duration: float, run_id: str,
+              script: Path) -> tuple[int, float, float, float, int]:
+    """wrk (C, one thread) with WRK_CONNECTIONS connections, each pausing between requests so that together they
+    send about ``rate`` per second: the server's latency without a Python generator competing for the cores."""
+    pause = max(0, round(WRK_CONNECTIONS / rate * 1000) - 3)  # ~3 ms answer + pause = one connection's period
+    command = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{max(1, round(duration))}s", "--timeout", "30s",
+               "-H", f"Authorization: Bearer {token}", "-s", str(script), f"{base}{API}/orders/check"]
+    env = {**os.environ, "BENCH_BUYERS": str(buyers), "BENCH_PAUSE_MS": str(pause), "BENCH_RUN": run_id}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=duration + 60)
+    found = re.search(r"^WRK (\d+) (\d+) (\d+) (\d+) (\d+)$", done.stdout, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"unexpected wrk output:\n{done.stdout}\n{done.stderr}")
+    count, micros, p50, p99, errors = map(int, found.groups())
+    return count, count / (micros / 1e6), p50 / 1000, p99 / 1000, errors
+
+
+def show(name: str, number: int, figures: tuple[int, float, float, float, int]) -> None:
+    count, achieved, p50, p99, errors = figures
+    print(f"{name} round {number}: {count} requests at {achieved:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+          f"{errors} errors (load average {os.getloadavg()[0]:.2f})", file=sys.stderr)
+
+
+Rounds = dict[str, list[tuple[int, float, float, float, int]]]
+
+
+def http_rounds(options: argparse.Namespace, database: Path, token: str, folder: Path) -> Rounds:
+    rounds: Rounds = {"http": [], "wrk": []}
+    script = folder / "orders.lua"
+    script.write_text(WRK_SCRIPT)
+    use_wrk = shutil.which("wrk") is not None
+    if not use_wrk:
+        print("wrk not installed (apt-get install wrk): no wrk figures", file=sys.stderr)
+    with serving(database, options.workers, token, folder / "server.log", False) as (base, _session):
         asyncio.run(open_loop(base, token, buyers=options.buyers, rate=options.rate, duration=2, seed=0))  # warm-up
         for number in range(1, options.rounds + 1):
-            rounds.append(asyncio.run(open_loop(base, token, buyers=options.buyers, rate=options.rate,
-                                                duration=options.duration, seed=100 + number)))
-            count, achieved, p50, p99, errors = rounds[-1]
-            print(f"http round {number}: {count} requests at {achieved:.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-                  f"{errors} errors (load average {os.getloadavg()[0]:.2f})", file=sys.stderr)
+            rounds["http"].append(asyncio.run(open_loop(base, token, buyers=options.buyers, rate=options.rate,
+                                                        duration=options.duration, seed=100 + number)))
+            show("http", number, rounds["http"][-1])
+            if use_wrk:
+                rounds["wrk"].append(wrk_paced(base, token, buyers=options.buyers, rate=options.rate,
+                                               duration=options.duration, run_id=f"{os.getpid()}-{number}",
+                                               script=script))
+                show("wrk", number, rounds["wrk"][-1])
     return rounds
 
 
@@ -153,11 +212,13 @@ def main() -> None:
               file=sys.stderr)
     print(f"in_process_checks: {statistics.median(rates):.0f} checks/s")
     with tempfile.TemporaryDirectory(prefix="tradecredit-orders-") as folder:
-        rounds = http_rounds(options, database, token, Path(folder) / "server.log")
-    print(f"http_rate: {statistics.median(r[1] for r in rounds):.0f} req/s")
-    print(f"http_p50: {statistics.median(r[2] for r in rounds):.1f} ms")
-    print(f"http_p99: {statistics.median(r[3] for r in rounds):.1f} ms")
-    print(f"http_errors: {sum(r[4] for r in rounds)} count")
+        measured = http_rounds(options, database, token, Path(folder))
+    for name, rounds in measured.items():
+        if rounds:
+            print(f"{name}_rate: {statistics.median(r[1] for r in rounds):.0f} req/s")
+            print(f"{name}_p50: {statistics.median(r[2] for r in rounds):.1f} ms")
+            print(f"{name}_p99: {statistics.median(r[3] for r in rounds):.1f} ms")
+            print(f"{name}_errors: {sum(r[4] for r in rounds)} count")  # all rounds: a median would hide them
     print(f"workers: {options.workers} count")
 
 

@@ -30,7 +30,7 @@ from tradecredit.services.assessment import AssessmentConfig, assess_all, assess
 from tradecredit.services.buyers import search_buyers
 from tradecredit.services.demo import load_demo
 from tradecredit.services.limits import buyer_limits, decide_request, request_limit, set_authority
-from tradecredit.services.orders import OrderCheckConfig, check
+from tradecredit.services.orders import check
 from tradecredit.services.users import add_user
 from tradecredit.web.i18n import formatter
 
@@ -242,7 +242,7 @@ def test_a_credit_manager_releases_a_held_order_and_reads_a_buyers_limits(served
                   base_currency="EUR")
     pending = request_limit(tc.uow(), ref=chosen[4], amount=Decimal(75_000), currency="EUR", reason="new contract",
                             actor="anna", base_currency="EUR")
-    config = OrderCheckConfig.from_settings(tc.settings)
+    config = tc.order_check_config
     checked = []
     for number, ref in enumerate(chosen):
         headroom = buyer_limits(tc.uow(), ref=ref, base_currency="EUR", buckets=config.buckets).own.headroom

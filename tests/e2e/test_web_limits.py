@@ -119,8 +119,7 @@ def authorise(app: App, username: str, max_amount: str = "50000", worst_grade: i
 
 def hold(app: App, order_ref: str, value: str, ref: str = "B1") -> orders.OrderCheckView:
     return orders.check(app.uow(), ref=ref, order_ref=order_ref, amount=Decimal(value), currency="EUR",
-                        ship_date=date(2026, 12, 5), actor="erp", config=orders.OrderCheckConfig.from_settings(
-                            app.settings))
+                        ship_date=date(2026, 12, 5), actor="erp", config=app.order_check_config)
 
 
 # Requesting and deciding on the buyer page

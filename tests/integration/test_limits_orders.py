@@ -20,7 +20,7 @@ from tradecredit.domain.errors import (
     StaleVersion,
     ValidationError,
 )
-from tradecredit.services import assessment, limits, orders
+from tradecredit.services import assessment, country, limits, orders
 from tradecredit.services.audit import audit_trail
 from tradecredit.services.imports import import_file
 from tradecredit.services.users import add_user
@@ -61,7 +61,7 @@ def grant(app: App, ref: str, amount: str, *, kind: str = "base", scope: str = "
 
 def config(app: App, **changes: object) -> orders.OrderCheckConfig:
     settings = app.settings.model_copy(update=changes)
-    return orders.OrderCheckConfig.from_settings(settings)
+    return orders.OrderCheckConfig.from_settings(settings, app.order_check_config.store)
 
 
 def order(app: App, ref: str, order_ref: str, amount: str, **changes: object) -> orders.OrderCheckView:
@@ -269,3 +269,55 @@ def test_an_assessment_far_from_the_limit_proposes_a_new_one(book: App) -> None:
     assert shown.own.amount == D(50000) and shown.own.base is not None
     assert shown.own.base.decided_by == "analyst (assessment)"
     assert shown.requests[0].decision_reason == "automatic: at most 60,000.00"
+
+
+def test_the_check_reads_the_same_exposure_as_the_limit_page(book: App, tmp_path: Path) -> None:
+    """The check runs prepared statements on the driver connection; the limit page goes through SQLAlchemy.
+    Partly paid, credited, disputed and foreign-currency invoices must come out the same on both paths."""
+    for kind, header, rows in (
+        ("fx", ("date", "currency", "rate_to_base"), [("2026-11-01", "USD", "0.900000")]),
+        ("invoices", INVOICE_HEADER, [("X1", "X", "2026-09-01", "2026-10-01", "EUR", "3000.00"),
+                                      ("X2", "X", "2026-10-01", "2026-10-20", "USD", "1000.00"),
+                                      ("X3", "X", "2026-11-01", "2026-12-01", "EUR", "800.00")]),
+        ("payments", ("payment_ref", "buyer_ref", "payment_date", "currency", "amount", "invoice_ref"),
+         [("PAY1", "X", "2026-11-02", "EUR", "1200.00", "X1")]),
+        ("adjustments", ("adjustment_ref", "invoice_ref", "kind", "date", "amount"),
+         [("CN1", "X1", "credit_note", "2026-11-03", "300.00")]),
+    ):
+        import_file(book.uow(), kind=kind, path=write_csv(tmp_path / f"{kind}.csv", header, rows),
+                    base_currency="EUR", actor="test")
+    grant(book, "X", "10000")
+    assert order(book, "X", "O1", "400").outcome == "hold"  # X1 1500.00 and X2 900.00 are > 30 days overdue
+    orders.resolve_hold(book.uow(), order_ref="O1", release=True, reason="agreed", version=1, actor="manager")
+    held = order(book, "X", "O2", "100")
+    # Open: X1 3000 − 1200 − 300 = 1500.00; X2 1000 USD × 0.9 = 900.00; X3 800.00 → 3200.00; order O1 400.00.
+    page = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices", "open_orders"))
+    assert (page.own.exposure.open_invoices, page.own.exposure.open_orders, page.own.exposure.overdue) == (
+        D("3200.00"), D("400.00"), D("2400.00"))
+    figures = held.figures["buyer"]
+    assert (figures["open_invoices"], figures["open_orders"], figures["overdue"], figures["exposure"],
+            figures["headroom"]) == ("3200.00", "400.00", "2400.00", "3600.00", "6400.00")
+    assert held.reasons[0]["figures"] == {"overdue": "2400.00", "days": "30"}
+    limits_view = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices",))
+    assert limits_view.own.exposure.total == D("3200.00")
+    with book.uow() as uow:  # the prepared insert stored exact values that the ORM reads back
+        record = uow.orders.find("O2")
+        assert record is not None
+        assert (record.amount, record.amount_base, record.ship_date, record.status) == (
+            D("100.00"), D("100.00"), date(2026, 12, 1), "held")
+        assert record.reasons == held.reasons and record.checked_at == held.checked_at
+
+
+def test_a_country_change_reaches_the_next_check_at_once(book: App) -> None:
+    """The application's check keeps each country's terms for a few seconds; a change made here drops them."""
+    grant(book, "X", "10000")
+
+    def check(order_ref: str) -> orders.OrderCheckView:
+        return orders.check(book.uow(), ref="X", order_ref=order_ref, amount=D(100), currency="EUR",
+                            ship_date=date(2026, 12, 1), actor="erp", config=book.order_check_config)
+
+    assert check("O1").outcome == "release"  # Italy allows open account; its terms are now cached
+    country.update_settings(book.uow(), country="IT", changes={"required_terms": "confirmed_lc"}, version=0,
+                            actor="manager")
+    held = check("O2")
+    assert [r["code"] for r in held.reasons] == ["country_requires_security"]

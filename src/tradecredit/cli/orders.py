@@ -31,7 +31,7 @@ def check(buyer: str, order_ref: str, amount: str = typer.Option(..., "--amount"
         tc = open_app()
         view = service.check(tc.uow(), ref=buyer, order_ref=order_ref, amount=Decimal(amount),
                              currency=currency.upper(), ship_date=parse_day(ship_date, tc, field="--ship-date"),
-                             actor=actor(), config=service.OrderCheckConfig.from_settings(tc.settings))
+                             actor=actor(), config=tc.order_check_config)
         if as_json:
             console.print(json.dumps(as_document(view), ensure_ascii=False), soft_wrap=True)
             return

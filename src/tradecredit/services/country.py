@@ -30,6 +30,20 @@ from tradecredit.services.reports import ExposureLine, exposure_by_country, expo
 from tradecredit.store.tables import CountryRatingRecord, CountrySettingsRecord
 from tradecredit.store.uow import SqlUnitOfWork
 
+
+class Changes:
+    """Counts country changes (settings saved, ratings imported) in this process, so per-process caches of
+    country terms (:mod:`services.country_terms`) drop what they hold the moment a change commits here."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def bump(self) -> None:
+        self.value += 1
+
+
+CHANGES = Changes()
+
 SETTINGS_FIELDS = ("transfer_restrictions", "payment_delay_days", "legal_notes", "max_credit_period_days",
                    "required_terms", "insured")
 
@@ -268,6 +282,7 @@ def update_settings(uow: SqlUnitOfWork, *, country: str, changes: dict[str, Any]
                          before={k: v for k, v in before.items() if after.get(k) != v} or None,
                          after={k: v for k, v in after.items() if before.get(k) != v})
         uow.commit()
+        CHANGES.bump()
         return _settings(code, record)
 
 

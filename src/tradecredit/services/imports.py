@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tradecredit.domain.errors import ImportRejected, RowError, ValidationError
+from tradecredit.services import country
 from tradecredit.services.fields import RowValues
 from tradecredit.services.import_base import ImportKind
 from tradecredit.services.import_kinds import KINDS
@@ -102,6 +103,7 @@ def import_file(
                               display_name=display_name, dry_run=dry_run)
         if not dry_run:
             uow.commit()
+            _changed(kind)
         return summary
 
 
@@ -164,7 +166,14 @@ def import_records(uow: SqlUnitOfWork, *, kind: str, records: list[dict[str, str
             key = " / ".join(record.get(column, "") for column in KINDS[kind].key_columns)
             uow.audit.record(at=uow.clock.now(), actor=actor, action=action or "", entity=kind, key=key, after=record)
         uow.commit()
+        _changed(kind)
         return summary
+
+
+def _changed(kind: str) -> None:
+    """Tell per-process caches that imported country ratings changed a country's grade."""
+    if kind == "country_ratings":
+        country.CHANGES.bump()
 
 
 def _jsonable(value: Any) -> Any:

@@ -3,19 +3,23 @@
 Buckets (the ``exposure_buckets`` setting): ``open_invoices`` (every open invoice, overdue or not) and
 ``open_orders`` (orders the credit check released that no invoice references yet). A group limit counts the
 buckets of every member of the group.
+
+Both the limit views and the order credit check read the same rows (:func:`store.limits.exposure_items`, one
+statement) and sum them here, so the check and the page a credit manager looks at never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.money import round_money
+from tradecredit.domain.order_check import CheckPolicy
 from tradecredit.store import limits as limit_queries
-from tradecredit.store import queries
 from tradecredit.store.uow import SqlUnitOfWork
 
 BUCKETS = ("open_invoices", "open_orders")
@@ -33,9 +37,17 @@ class Exposure:
         return sum((getattr(self, bucket) for bucket in self.counted), Decimal(0))
 
 
-def _in_base(rows: Sequence[tuple[str, Decimal]], table: FxTable, day: date, base: str) -> Decimal:
-    total = sum((round_money(amount * table.rate(currency, day), base) for currency, amount in rows), Decimal(0))
-    return round_money(total, base)
+def _in_base(totals: dict[str, Decimal], table: FxTable, day: date, base: str) -> Decimal:
+    """Each currency's total converted and rounded, then summed (the same rounding everywhere)."""
+    converted = (round_money(amount * table.rate(currency, day), base) for currency, amount in totals.items())
+    return round_money(sum(converted, Decimal(0)), base)
+
+
+def _by_currency(rows: Iterable[Any]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        totals[row.currency] = totals.get(row.currency, Decimal(0)) + Decimal(row.amount)
+    return totals
 
 
 def fx_table(uow: SqlUnitOfWork, day: date, base: str, currencies: set[str]) -> FxTable:
@@ -43,12 +55,38 @@ def fx_table(uow: SqlUnitOfWork, day: date, base: str, currencies: set[str]) -> 
     return FxTable(base, uow.fx.latest(day)) if currencies - {base} else FxTable(base)
 
 
-def exposure_of(uow: SqlUnitOfWork, buyer_ids: list[int], *, day: date, base: str,
+def read_items(uow: SqlUnitOfWork, holder_id: int, *, group: bool, day: date) -> list[Any]:
+    """Open invoices and open orders of one buyer, or of the group below ``holder_id`` (rows of
+    :func:`store.limits.exposure_items`)."""
+    return limit_queries.exposure_items(uow.session, holder_id, group=group, as_of=day)
+
+
+def items_table(uow: SqlUnitOfWork, items: Sequence[Any], day: date, base: str) -> FxTable:
+    return fx_table(uow, day, base, {row.currency for row in items})
+
+
+def exposure_from(items: Sequence[Any], *, table: FxTable, day: date, base: str,
+                  buckets: Sequence[str]) -> Exposure:
+    """The buckets of these rows (all of one buyer, or of a whole group), in the base currency."""
+    invoices = [row for row in items if row.kind == "invoice"]
+    open_invoices = _in_base(_by_currency(invoices), table, day, base)
+    overdue = _in_base(_by_currency(row for row in invoices if row.due_date < day), table, day, base)
+    orders = _in_base(_by_currency(row for row in items if row.kind == "order"), table, day, base)
+    return Exposure(open_invoices, orders, overdue, tuple(buckets))
+
+
+def overdue_beyond(items: Sequence[Any], *, table: FxTable, day: date, base: str, policy: CheckPolicy) -> Decimal:
+    """What the overdue rule counts: undisputed invoices due more than ``policy.overdue_days`` ago, each above the
+    residual (a few cents left on an invoice do not stop deliveries)."""
+    before = day - timedelta(days=policy.overdue_days)
+    late = (round_money(Decimal(row.amount) * table.rate(row.currency, day), base) for row in items
+            if row.kind == "invoice" and not row.disputed and row.due_date < before)
+    return sum((amount for amount in late if amount > policy.residual), Decimal(0))
+
+
+def exposure_of(uow: SqlUnitOfWork, holder_id: int, *, group: bool, day: date, base: str,
                 buckets: Sequence[str]) -> Exposure:
-    """Inside an open unit of work; raises FxRateMissing when an amount's currency has no rate."""
-    invoices = queries.open_by_currency(uow.session, buyer_ids=buyer_ids, as_of=day)
-    orders = limit_queries.open_orders(uow.session, buyer_ids)
-    table = fx_table(uow, day, base, {r.currency for r in invoices} | {c for c, _ in orders})
-    open_invoices = _in_base([(r.currency, r.open) for r in invoices], table, day, base)
-    overdue = _in_base([(r.currency, r.overdue) for r in invoices], table, day, base)
-    return Exposure(open_invoices, _in_base(orders, table, day, base), overdue, tuple(buckets))
+    """The buyer's exposure, or its whole group's when ``group`` (``holder_id`` is then the top-level buyer).
+    Inside an open unit of work; raises FxRateMissing when an amount's currency has no rate."""
+    items = read_items(uow, holder_id, group=group, day=day)
+    return exposure_from(items, table=items_table(uow, items, day, base), day=day, base=base, buckets=buckets)

@@ -369,13 +369,14 @@ def list_requests(uow: SqlUnitOfWork, *, base_currency: str, status: str | None 
 
 # --- a buyer's limits -----------------------------------------------------------------------------------------------
 
-def position(uow: SqlUnitOfWork, *, holder_id: int, holder_ref: str, scope: LimitScope, member_ids: list[int],
-             day: date, base: str, buckets: tuple[str, ...]) -> LimitPosition:
-    """Inside an open unit of work: the limit of ``holder_id`` in ``scope`` against the members' exposure."""
+def position(uow: SqlUnitOfWork, *, holder_id: int, holder_ref: str, scope: LimitScope, day: date, base: str,
+             buckets: tuple[str, ...]) -> LimitPosition:
+    """Inside an open unit of work: the limit of ``holder_id`` in ``scope`` against its exposure (the whole
+    group's for a group limit)."""
     records = uow.limits.for_buyer(holder_id, scope.value)
     in_force = limit_in_force([_term(r) for r in records], day)
     by_id = {r.id: r for r in records}
-    exposure = exposure_of(uow, member_ids, day=day, base=base, buckets=buckets)
+    exposure = exposure_of(uow, holder_id, group=scope is LimitScope.GROUP, day=day, base=base, buckets=buckets)
     amount = round_money(in_force.amount, base) if in_force.base or in_force.temporary else None
     return LimitPosition(
         scope.value, holder_ref, amount,
@@ -390,14 +391,13 @@ def buyer_limits(uow: SqlUnitOfWork, *, ref: str, base_currency: str, buckets: t
     with uow:
         buyer = uow.buyers.get(ref)
         day = as_of or uow.clock.today()
-        own = position(uow, holder_id=buyer.id, holder_ref=ref, scope=LimitScope.BUYER, member_ids=[buyer.id],
-                       day=day, base=base_currency, buckets=buckets)
+        own = position(uow, holder_id=buyer.id, holder_ref=ref, scope=LimitScope.BUYER, day=day,
+                       base=base_currency, buckets=buckets)
         root = limit_queries.group_root(uow.session, buyer.id)
         group = None
         if uow.limits.for_buyer(root, LimitScope.GROUP.value):
             group = position(uow, holder_id=root, holder_ref=uow.buyers.ref_of(root) or "", scope=LimitScope.GROUP,
-                             member_ids=limit_queries.group_members(uow.session, root), day=day, base=base_currency,
-                             buckets=buckets)
+                             day=day, base=base_currency, buckets=buckets)
         history = [limit_view(r, ref, base_currency) for r in uow.limits.for_buyer(buyer.id)]
         requests, _ = uow.limit_requests.page(status=None, buyer_id=buyer.id, offset=0, limit=50)
         return BuyerLimits(ref, day, base_currency, own, group, None, Decimal(0), own.exposure.total,

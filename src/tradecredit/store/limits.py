@@ -1,14 +1,13 @@
-"""Repositories for approval authorities, limit requests, credit limits and order checks, and the hot-path
-queries of the order credit check (one statement each, bound parameters, Core rows)."""
+"""Repositories for approval authorities, limit requests, credit limits and order checks, and the Core queries
+of exposure and groups that the limit views and the order credit check share."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, bindparam, func, select, update
+from sqlalchemy import Date, bindparam, false, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from tradecredit.store.tables import (
@@ -111,91 +110,51 @@ class OrderCheckRepository:
         return list(rows), int(total)
 
 
-# --- hot-path queries of the order check -------------------------------------------------------------------------
+# --- exposure and groups ------------------------------------------------------------------------------------------
 
-_BUYERS: Any = BuyerRecord.__table__
-_LOCK = update(_BUYERS).where(_BUYERS.c.id == bindparam("buyer_id")).values(version=_BUYERS.c.version)
+def _exposure_items_statement(buyer_id: Any, order_buyer_id: Any) -> Any:
+    """Every open invoice (open amount at ``as_of``) and every released, not yet invoiced order of the buyers
+    that ``buyer_id`` / ``order_buyer_id`` (conditions on the invoice's and the order's buyer) select, one row each:
+    (kind, buyer_id, currency, amount, due_date, disputed).
 
-
-def lock_buyer(session: Session, buyer_id: int) -> None:
-    """Serialise order checks on one buyer (or group root) until the transaction ends: a no-op update takes the
-    row lock on PostgreSQL and the database write lock on SQLite, so a second check waits for the first."""
-    session.connection().execute(_LOCK, {"buyer_id": buyer_id})
-
-
-_LIMIT_ROWS = (select(CreditLimitRecord.id, CreditLimitRecord.buyer_id, CreditLimitRecord.scope,
-                      CreditLimitRecord.kind, CreditLimitRecord.amount, CreditLimitRecord.valid_from,
-                      CreditLimitRecord.valid_to, CreditLimitRecord.review_on)
-               .where(CreditLimitRecord.buyer_id.in_(bindparam("buyer_ids", expanding=True))))
-
-
-def limit_rows(session: Session, buyer_ids: Sequence[int]) -> list[Any]:
-    """Every limit of these buyers (id, buyer_id, scope, kind, amount, valid_from, valid_to, review_on)."""
-    return list(session.connection().execute(_LIMIT_ROWS, {"buyer_ids": list(buyer_ids)}))
-
-
-_ORDER_KEY = select(OrderCheckRecord.id).where(OrderCheckRecord.order_ref == bindparam("order_ref"))
-
-
-def order_id(session: Session, order_ref: str) -> int | None:
-    found = session.connection().execute(_ORDER_KEY, {"order_ref": order_ref}).scalar()
-    return None if found is None else int(found)
-
-
-def _members_statement() -> Any:
-    members = select(BuyerRecord.id).where(BuyerRecord.id == bindparam("root_id")).cte("members", recursive=True)
-    children = select(BuyerRecord.id).join(members, BuyerRecord.parent_id == members.c.id)
-    return select(members.union_all(children).c.id)
-
-
-_MEMBERS = _members_statement()
-
-
-def group_members(session: Session, root_id: int) -> list[int]:
-    """The root and every buyer below it (any depth)."""
-    return list(session.connection().execute(_MEMBERS, {"root_id": root_id}).scalars())
-
-
-_OPEN_ORDERS = (select(OrderCheckRecord.currency, func.sum(OrderCheckRecord.amount))
-                .where(OrderCheckRecord.buyer_id.in_(bindparam("buyer_ids", expanding=True)),
-                       OrderCheckRecord.status == "released",
-                       ~OrderCheckRecord.order_ref.in_(select(InvoiceRecord.order_ref)
-                                                       .where(InvoiceRecord.order_ref.is_not(None))))
-                .group_by(OrderCheckRecord.currency))
-
-
-def open_orders(session: Session, buyer_ids: Sequence[int]) -> list[tuple[str, Decimal]]:
-    """Released orders not yet invoiced (no invoice carries their order reference), per currency."""
-    return [(currency, Decimal(total)) for currency, total in
-            session.connection().execute(_OPEN_ORDERS, {"buyer_ids": list(buyer_ids)})]
-
-
-def _overdue_items_statement() -> Any:
-    """Open invoices due before ``before``, one row each (currency, open amount), for the overdue rule."""
+    Plain bound parameters and correlated sums over indexed columns, the open amount computed once in a subquery:
+    the order check runs this once per order."""
     on = bindparam("as_of", type_=Date())
-    paid = (select(AllocationRecord.invoice_id.label("invoice_id"), AllocationRecord.amount.label("amount"))
-            .where(AllocationRecord.effective_date <= on)
-            .union_all(select(AdjustmentRecord.invoice_id, AdjustmentRecord.amount)
-                       .where(AdjustmentRecord.adjustment_date <= on)).subquery())
-    totals = select(paid.c.invoice_id, func.sum(paid.c.amount).label("total")).group_by(paid.c.invoice_id).subquery()
-    open_amount = InvoiceRecord.amount - func.coalesce(totals.c.total, 0)
-    return (select(InvoiceRecord.currency, open_amount)
-            .outerjoin(totals, totals.c.invoice_id == InvoiceRecord.id)
-            .where(InvoiceRecord.buyer_id.in_(bindparam("buyer_ids", expanding=True)),
-                   InvoiceRecord.issue_date <= on,
-                   InvoiceRecord.due_date < bindparam("before", type_=Date()), open_amount > 0,
-                   InvoiceRecord.disputed.is_(False)))
+    paid = (select(func.coalesce(func.sum(AllocationRecord.amount), 0))
+            .where(AllocationRecord.invoice_id == InvoiceRecord.id, AllocationRecord.effective_date <= on)
+            .scalar_subquery())
+    adjusted = (select(func.coalesce(func.sum(AdjustmentRecord.amount), 0))
+                .where(AdjustmentRecord.invoice_id == InvoiceRecord.id, AdjustmentRecord.adjustment_date <= on)
+                .scalar_subquery())
+    issued = (select(literal("invoice").label("kind"), InvoiceRecord.buyer_id, InvoiceRecord.currency,
+                     (InvoiceRecord.amount - paid - adjusted).label("amount"), InvoiceRecord.due_date,
+                     InvoiceRecord.disputed)
+              .where(buyer_id, InvoiceRecord.issue_date <= on).subquery("issued"))
+    invoices = select(issued).where(issued.c.amount > 0)
+    invoiced = select(InvoiceRecord.id).where(InvoiceRecord.order_ref == OrderCheckRecord.order_ref)
+    orders = (select(literal("order"), OrderCheckRecord.buyer_id, OrderCheckRecord.currency,
+                     OrderCheckRecord.amount, null(), false())
+              .where(order_buyer_id, OrderCheckRecord.status == "released", ~invoiced.exists()))
+    return union_all(invoices, orders)
 
 
-_OVERDUE_ITEMS = _overdue_items_statement()
+def _group_members() -> Any:
+    members = select(BuyerRecord.id).where(BuyerRecord.id == bindparam("holder_id")).cte("members", recursive=True)
+    children = select(BuyerRecord.id).join(members, BuyerRecord.parent_id == members.c.id)
+    return members.union_all(children)
 
 
-def overdue_items(session: Session, buyer_ids: Sequence[int], *, as_of: date,
-                  before: date) -> list[tuple[str, Decimal]]:
-    """(currency, open amount) of every undisputed invoice of these buyers due before ``before`` and still open."""
-    rows = session.connection().execute(_OVERDUE_ITEMS, {"buyer_ids": list(buyer_ids), "as_of": as_of,
-                                                         "before": before})
-    return [(currency, Decimal(amount)) for currency, amount in rows]
+_MEMBERS = _group_members()
+ITEMS_OF_BUYER = _exposure_items_statement(InvoiceRecord.buyer_id == bindparam("holder_id"),
+                                          OrderCheckRecord.buyer_id == bindparam("holder_id"))
+ITEMS_OF_GROUP = _exposure_items_statement(InvoiceRecord.buyer_id.in_(select(_MEMBERS.c.id)),
+                                          OrderCheckRecord.buyer_id.in_(select(_MEMBERS.c.id)))
+
+
+def exposure_items(session: Session, holder_id: int, *, group: bool, as_of: date) -> list[Any]:
+    """Open invoices and open orders of one buyer, or of the whole group below ``holder_id`` (any depth)."""
+    statement = ITEMS_OF_GROUP if group else ITEMS_OF_BUYER
+    return list(session.connection().execute(statement, {"holder_id": holder_id, "as_of": as_of}))
 
 
 _LATEST_GRADE = (select(AssessmentRecord.grade).where(AssessmentRecord.buyer_id == bindparam("buyer_id"))
@@ -215,12 +174,12 @@ def _root_statement() -> Any:
     return select(chain.c.id).where(chain.c.parent_id.is_(None))
 
 
-_ROOT = _root_statement()
+ROOT = _root_statement()
 
 
 def group_root(session: Session, buyer_id: int) -> int:
     """The top-level parent of the buyer's group (the buyer itself when it has no parent)."""
-    root = session.connection().execute(_ROOT, {"buyer_id": buyer_id}).scalar()
+    root = session.connection().execute(ROOT, {"buyer_id": buyer_id}).scalar()
     return buyer_id if root is None else int(root)
 
 

@@ -30,14 +30,17 @@ from tradecredit.store.repositories import (
     PaymentRepository,
     StatementRepository,
 )
+from tradecredit.store.write_gate import WriteGate
 
 
 class SqlUnitOfWork:
     """``with uow:`` opens a session; leaving the block without ``commit()`` rolls everything back."""
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
+                 gate: WriteGate | None = None) -> None:
         self._session_factory = session_factory
         self.clock = clock
+        self.gate = gate or WriteGate(None)
         self._session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:

@@ -105,7 +105,7 @@ def check_order(body: OrderCheckCreate, tc: AppDep, user: Analyst) -> OrderCheck
     exposure until an invoice carries the order reference."""
     view = orders.check(tc.uow(), ref=body.buyer, order_ref=body.order_ref, amount=body.amount,
                         currency=body.currency.upper(), ship_date=body.ship_date, actor=user.actor,
-                        config=orders.OrderCheckConfig.from_settings(tc.settings))
+                        config=tc.order_check_config)
     return OrderCheckRead.model_validate(asdict(view))
 
 
