@@ -23,6 +23,7 @@ from tradecredit.domain.order_check import CheckInputs, CheckPolicy, Outcome, ch
 from tradecredit.services.country import allowed_terms, country_grade_in, settings_in
 from tradecredit.services.limit_exposure import Exposure, exposure_of, fx_table
 from tradecredit.services.paging import check_page
+from tradecredit.services.webhooks import enqueue
 from tradecredit.store import limits as limit_queries
 from tradecredit.store import queries
 from tradecredit.store.tables import OrderCheckRecord
@@ -70,6 +71,16 @@ def _view(record: OrderCheckRecord, ref: str) -> OrderCheckView:
                           record.outcome, record.status, list(record.reasons), dict(record.figures),
                           record.checked_by, record.checked_at, record.resolved_by, record.resolved_at,
                           record.resolution_reason, record.version)
+
+
+def _notify(uow: SqlUnitOfWork, record: OrderCheckRecord, ref: str) -> None:
+    """Queue ``order.held`` / ``order.released`` / ``order.rejected`` for the subscribed webhooks, in this
+    transaction. A check that releases at once sends nothing: the caller has the answer already."""
+    enqueue(uow, f"order.{record.status}", {
+        "order_ref": record.order_ref, "buyer": ref, "amount": round_money(record.amount, record.currency),
+        "currency": record.currency, "ship_date": record.ship_date, "status": record.status,
+        "reasons": [reason["code"] for reason in record.reasons], "checked_at": record.checked_at,
+        "resolved_by": record.resolved_by, "resolution_reason": record.resolution_reason, "version": record.version})
 
 
 def _overdue_old(uow: SqlUnitOfWork, member_ids: list[int], day: date, base: str, policy: CheckPolicy) -> Decimal:
@@ -190,6 +201,8 @@ def _checked(uow: SqlUnitOfWork, buyer: Any, root: int, order_ref: str, amount: 
     uow.audit.record(at=now, actor=actor, action="check", entity="order", key=order_ref,
                      after={"buyer": buyer.ref, "amount": str(amount), "currency": code,
                             "outcome": result.outcome.value, "reasons": [r.code for r in result.reasons]})
+    if record.status == "held":
+        _notify(uow, record, buyer.ref)
     uow.commit()
     return _view(record, buyer.ref)
 
@@ -214,8 +227,10 @@ def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: s
         record.version += 1
         uow.audit.record(at=now, actor=actor, action="release" if release else "reject", entity="order",
                          key=order_ref, before={"status": "held"}, after={"status": record.status, "reason": why})
+        ref = uow.buyers.ref_of(record.buyer_id) or ""
+        _notify(uow, record, ref)
         uow.commit()
-        return _view(record, uow.buyers.ref_of(record.buyer_id) or "")
+        return _view(record, ref)
 
 
 def list_orders(uow: SqlUnitOfWork, *, status: str | None = "held", ref: str | None = None, page: int = 1,
