@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +123,17 @@ def test_payloads_keep_decimals_exact_as_strings_and_dates_in_iso_8601() -> None
     assert json.loads(json.dumps(data)) == data
     with pytest.raises(ValidationError, match="payload: cannot send a set in a webhook"):
         json_data({"tags": {"a"}})
+
+
+def test_the_receiver_example_in_the_documentation_accepts_our_signature_and_refuses_others() -> None:
+    document = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?)```", document, re.DOTALL)
+    assert example is not None
+    namespace: dict[str, Any] = {}
+    exec(example.group(1), namespace)
+    verify_signature = namespace["verify_signature"]
+    body = encode_event(event_id="e1", event_type="order.held", created_at=NOW, data={})
+    fresh = sign(SECRET, body, int(time.time()))
+    assert verify_signature(SECRET, body, fresh)
+    assert not verify_signature("whsec_other", body, fresh)
+    assert not verify_signature(SECRET, body, sign(SECRET, body, int(time.time()) - 3600))
