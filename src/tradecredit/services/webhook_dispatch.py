@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -71,10 +72,11 @@ class _Sent:
     error: str | None
 
 
-def _send(client: httpx.Client, row: Any, now: datetime) -> _Sent:
+def _send(client: httpx.Client, row: Any, sent_at: datetime) -> _Sent:
     body = encode_event(event_id=row.event_id, event_type=row.event_type, created_at=row.created_at,
                         data=row.payload)
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(row.secret, body, int(now.timestamp())),
+    signature = sign(row.secret, body, int(sent_at.timestamp()))
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature,
                "X-TradeCredit-Event": row.event_type, "X-TradeCredit-Delivery": str(row.id)}
     try:
         with client.stream("POST", row.url, content=body, headers=headers) as response:
@@ -99,16 +101,16 @@ def _outcome(sent: _Sent, attempts: int, now: datetime, policy: RetryPolicy) -> 
     return Attempt.RETRY, {**values, "status": "pending", "next_attempt_at": retry_at}
 
 
-def _deliver_one(uow_factory: UowFactory, delivery_id: int, *, now: datetime, client: httpx.Client,
-                 policy: RetryPolicy) -> tuple[Attempt, _Sent] | None:
+def _deliver_one(uow_factory: UowFactory, delivery_id: int, *, now: datetime, at: Callable[[], datetime],
+                 client: httpx.Client, policy: RetryPolicy) -> tuple[Attempt, _Sent] | None:
     """Claim, send, record; None when another dispatcher has the delivery."""
-    until = now + CLAIM
+    until = at() + CLAIM
     with uow_factory() as uow:
         if not uow.webhook_deliveries.claim(delivery_id, now=now, until=until):
             return None
         row = uow.webhook_deliveries.claimed(delivery_id)
         uow.commit()
-    sent = _send(client, row, now)
+    sent = _send(client, row, at())
     verdict, values = _outcome(sent, row.attempts + 1, now, policy)
     with uow_factory() as uow:
         recorded = uow.webhook_deliveries.record(delivery_id, claimed_until=until, **values)
@@ -124,8 +126,17 @@ def _deliver_one(uow_factory: UowFactory, delivery_id: int, *, now: datetime, cl
 def deliver_pending(uow_factory: UowFactory, *, now: datetime, client: httpx.Client, limit: int = 100,
                     policy: RetryPolicy | None = None, stopping: threading.Event | None = None) -> DispatchResult:
     """Send up to ``limit`` deliveries due at ``now`` and record each outcome; never raises for a receiver's
-    failure. ``stopping`` ends the run between deliveries (server shutdown)."""
+    failure. ``stopping`` ends the run between deliveries (server shutdown).
+
+    Outcomes are recorded at ``now`` (the run's time, so the schedule is exact for a clock that stands still);
+    claims and signatures use ``now`` plus the time the run has taken, so a long run neither lets its claims
+    lapse early nor signs with a stale timestamp that a receiver would refuse as a replay."""
     policy = policy or RetryPolicy()
+    started = time.monotonic()
+
+    def at() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - started)
+
     with uow_factory() as uow:
         due = uow.webhook_deliveries.due(now, limit)
     result = DispatchResult()
@@ -133,7 +144,7 @@ def deliver_pending(uow_factory: UowFactory, *, now: datetime, client: httpx.Cli
     for delivery_id, endpoint_id in due:
         if stopping is not None and stopping.is_set():
             break
-        done = None if endpoint_id in unreachable else _deliver_one(uow_factory, delivery_id, now=now,
+        done = None if endpoint_id in unreachable else _deliver_one(uow_factory, delivery_id, now=now, at=at,
                                                                      client=client, policy=policy)
         if done is None:
             result.deferred += 1
