@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError as PydanticError
 
+from tradecredit.config import Settings
 from tradecredit.domain.errors import ValidationError
 from tradecredit.domain.webhooks import (
     EVENT_TYPES,
@@ -137,3 +139,13 @@ def test_the_receiver_example_in_the_documentation_accepts_our_signature_and_ref
     assert verify_signature(SECRET, body, fresh)
     assert not verify_signature("whsec_other", body, fresh)
     assert not verify_signature(SECRET, body, sign(SECRET, body, int(time.time()) - 3600))
+
+
+def test_the_retry_settings_are_checked_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", "/nonexistent.toml")
+    monkeypatch.setenv("TRADECREDIT_WEBHOOK_RETRY_DELAYS", "[60, 30]")
+    with pytest.raises(PydanticError, match=r"expected increasing delays > 0 s; got \[60, 30\]"):
+        Settings()
+    monkeypatch.setenv("TRADECREDIT_WEBHOOK_RETRY_DELAYS", "[10, 20]")
+    monkeypatch.setenv("TRADECREDIT_WEBHOOK_MAX_ATTEMPTS", "3")
+    assert Settings().webhook_policy() == RetryPolicy(delays=(10, 20), max_attempts=3)
