@@ -22,6 +22,7 @@ from tradecredit.domain.grades import DEFAULT_MASTER_SCALE, MasterScale
 from tradecredit.domain.limit_advice import LimitPolicy
 from tradecredit.domain.money import check_currency
 from tradecredit.domain.order_check import CheckPolicy
+from tradecredit.domain.webhooks import DEFAULT_RETRY_DELAYS, RetryPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///./tradecredit.db"
 
@@ -56,6 +57,12 @@ class Settings(BaseSettings):
     hold_residual: Decimal = Field(default=Decimal(50), ge=0)
     limit_proposal_share: float = Field(default=0.2, ge=0, le=10)
     auto_decide_below: Decimal = Field(default=Decimal(0), ge=0)
+    webhook_dispatcher: bool = True
+    webhook_interval_seconds: float = Field(default=5.0, ge=0.5, le=3600)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_retry_delays: tuple[int, ...] = Field(default=DEFAULT_RETRY_DELAYS)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=100)
+    webhook_batch_size: int = Field(default=100, ge=1, le=10_000)
     demo_buyers: int = Field(default=300, ge=1, le=100_000)
     demo_seed: int = 42
 
@@ -78,6 +85,19 @@ class Settings(BaseSettings):
         """When the order credit check holds an order (docs/limits.md)."""
         return CheckPolicy(overdue_amount=self.hold_overdue_amount, overdue_days=self.hold_overdue_days,
                            residual=self.hold_residual)
+
+    def webhook_policy(self) -> RetryPolicy:
+        """When a failed webhook delivery is tried again, and when it is given up (docs/webhooks.md)."""
+        return RetryPolicy(delays=self.webhook_retry_delays, max_attempts=self.webhook_max_attempts)
+
+    @field_validator("webhook_retry_delays")
+    @classmethod
+    def _retry_delays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        try:
+            RetryPolicy(delays=tuple(value))
+        except ValidationError as error:
+            raise ValueError(error.reason) from None
+        return value
 
     @field_validator("exposure_buckets")
     @classmethod

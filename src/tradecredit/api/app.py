@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import APIRouter, Depends, FastAPI
 
 from tradecredit import __version__
 from tradecredit.api import errors
 from tradecredit.api.deps import no_nul
-from tradecredit.api.routes import admin, advisor, assessments, buyers, countries, imports, ledger, limits, reports
+from tradecredit.api.routes import (
+    admin,
+    advisor,
+    assessments,
+    buyers,
+    countries,
+    imports,
+    ledger,
+    limits,
+    reports,
+    webhooks,
+)
 from tradecredit.bootstrap import App
+from tradecredit.services.webhook_dispatch import DeliveryConfig, Dispatcher
 
 API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (buyers.router, ledger.router, imports.router, reports.router, countries.router,
-                                   assessments.router, limits.router, advisor.router, admin.router)
+                                   assessments.router, limits.router, advisor.router, admin.router, webhooks.router)
 
 
 def api_router() -> APIRouter:
@@ -22,13 +37,33 @@ def api_router() -> APIRouter:
     return router
 
 
+def lifespan(tc: App) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Runs the webhook dispatcher beside the server (setting ``webhook_dispatcher``); stops it on shutdown.
+    Each worker process runs one; they claim deliveries, so none is sent twice."""
+
+    @asynccontextmanager
+    async def running(_: FastAPI) -> AsyncIterator[None]:
+        if not tc.settings.webhook_dispatcher:
+            yield
+            return
+        dispatcher = Dispatcher(tc.uow, tc.clock, DeliveryConfig.from_settings(tc.settings))
+        dispatcher.start()
+        try:
+            yield
+        finally:
+            await dispatcher.stop()
+
+    return running
+
+
 def create_app(tc: App) -> FastAPI:
     """The FastAPI app around one TradeCredit ``App`` (settings, database, clock)."""
     app = FastAPI(title="TradeCredit", version=__version__, openapi_url=f"{API_PREFIX}/openapi.json",
                   docs_url="/docs", redoc_url=None,
                   description="Trade-credit risk: the receivables ledger, reports and (to come) assessment, limits, "
                               "monitoring, collections and credit insurance. Authenticate with "
-                              "`Authorization: Bearer tc_…` (an API token) or a browser session.")
+                              "`Authorization: Bearer tc_…` (an API token) or a browser session.",
+                  lifespan=lifespan(tc))
     app.state.tc = tc
     errors.install(app)
     app.include_router(api_router())

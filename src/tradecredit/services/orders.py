@@ -23,6 +23,7 @@ from tradecredit.domain.order_check import CheckInputs, CheckPolicy, Outcome, ch
 from tradecredit.services.country_terms import CountryTerms
 from tradecredit.services.limit_exposure import Exposure, exposure_from, fx_table, overdue_beyond
 from tradecredit.services.paging import check_page
+from tradecredit.services.webhooks import enqueue
 from tradecredit.store.order_checks import OrderCheckStore, OrderCheckTransaction, Subject
 from tradecredit.store.tables import OrderCheckRecord
 from tradecredit.store.uow import SqlUnitOfWork
@@ -72,6 +73,16 @@ def _view(record: OrderCheckRecord, ref: str) -> OrderCheckView:
                           record.outcome, record.status, list(record.reasons), dict(record.figures),
                           record.checked_by, record.checked_at, record.resolved_by, record.resolved_at,
                           record.resolution_reason, record.version)
+
+
+def _notify(uow: SqlUnitOfWork, view: OrderCheckView) -> None:
+    """Queue ``order.held`` / ``order.released`` / ``order.rejected`` for the subscribed webhooks, in this
+    transaction. A check that releases at once sends nothing: the caller has the answer already."""
+    enqueue(uow, f"order.{view.status}", {
+        "order_ref": view.order_ref, "buyer": view.buyer, "amount": round_money(view.amount, view.currency),
+        "currency": view.currency, "ship_date": view.ship_date, "status": view.status,
+        "reasons": [reason["code"] for reason in view.reasons], "checked_at": view.checked_at,
+        "resolved_by": view.resolved_by, "resolution_reason": view.resolution_reason, "version": view.version})
 
 
 @dataclass(frozen=True)
@@ -188,8 +199,11 @@ def _checked(uow: SqlUnitOfWork, tx: OrderCheckTransaction, buyer: Subject, root
         "checked_at": uow.clock.now(), "resolved_by": None, "resolved_at": None, "resolution_reason": None,
         "version": 1}
     tx.insert(values)
+    view = OrderCheckView(buyer=buyer.ref, **{k: v for k, v in values.items() if k != "buyer_id"})
+    if view.status == "held":
+        _notify(uow, view)
     uow.commit()
-    return OrderCheckView(buyer=buyer.ref, **{k: v for k, v in values.items() if k != "buyer_id"})
+    return view
 
 
 def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: str, version: int,
@@ -212,8 +226,10 @@ def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: s
         record.version += 1
         uow.audit.record(at=now, actor=actor, action="release" if release else "reject", entity="order",
                          key=order_ref, before={"status": "held"}, after={"status": record.status, "reason": why})
+        view = _view(record, uow.buyers.ref_of(record.buyer_id) or "")
+        _notify(uow, view)
         uow.commit()
-        return _view(record, uow.buyers.ref_of(record.buyer_id) or "")
+        return view
 
 
 def list_orders(uow: SqlUnitOfWork, *, status: str | None = "held", ref: str | None = None, page: int = 1,

@@ -30,6 +30,7 @@ from tradecredit.store.repositories import (
     PaymentRepository,
     StatementRepository,
 )
+from tradecredit.store.webhooks import WebhookDeliveryRepository, WebhookEndpointRepository
 from tradecredit.store.write_gate import WriteGate
 
 
@@ -68,6 +69,8 @@ class SqlUnitOfWork:
         self.limit_requests = LimitRequestRepository(session)
         self.limits = CreditLimitRepository(session)
         self.orders = OrderCheckRepository(session)
+        self.webhook_endpoints = WebhookEndpointRepository(session)
+        self.webhook_deliveries = WebhookDeliveryRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -77,6 +80,10 @@ class SqlUnitOfWork:
         if session is not None:
             session.rollback()
             session.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self._session is not None
 
     @property
     def session(self) -> Session:
