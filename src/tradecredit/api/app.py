@@ -7,12 +7,23 @@ from fastapi import APIRouter, Depends, FastAPI
 from tradecredit import __version__
 from tradecredit.api import errors
 from tradecredit.api.deps import no_nul
-from tradecredit.api.routes import admin, advisor, assessments, buyers, countries, imports, ledger, limits, reports
+from tradecredit.api.routes import (
+    admin,
+    advisor,
+    assessments,
+    buyers,
+    countries,
+    events,
+    imports,
+    ledger,
+    limits,
+    reports,
+)
 from tradecredit.bootstrap import App
 
 API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (buyers.router, ledger.router, imports.router, reports.router, countries.router,
-                                   assessments.router, limits.router, advisor.router, admin.router)
+                                   assessments.router, limits.router, advisor.router, events.router, admin.router)
 
 
 def api_router() -> APIRouter:

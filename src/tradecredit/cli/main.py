@@ -5,7 +5,20 @@ from __future__ import annotations
 import typer
 from rich.progress import Progress
 
-from tradecredit.cli import advise, assess, country, imports, ledger, limits, model, orders, reports, score, users
+from tradecredit.cli import (
+    advise,
+    assess,
+    country,
+    events,
+    imports,
+    ledger,
+    limits,
+    model,
+    orders,
+    reports,
+    score,
+    users,
+)
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day
 from tradecredit.services.assessment import AssessmentConfig, assess_all
 from tradecredit.services.demo import LOAD_ORDER, load_demo
@@ -27,6 +40,7 @@ app.command("assess")(assess.assess)
 app.command("advise")(advise.advise)
 app.add_typer(limits.app, name="limits")
 app.add_typer(orders.app, name="orders")
+app.add_typer(events.app, name="events")
 
 
 @app.command()

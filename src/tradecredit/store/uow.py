@@ -14,6 +14,7 @@ from tradecredit.store.countries import (
     CountryRatingRepository,
     CountrySettingsRepository,
 )
+from tradecredit.store.events import BuyerEventRepository
 from tradecredit.store.limits import (
     AuthorityRepository,
     CreditLimitRepository,
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.limit_requests = LimitRequestRepository(session)
         self.limits = CreditLimitRepository(session)
         self.orders = OrderCheckRepository(session)
+        self.buyer_events = BuyerEventRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
