@@ -8,13 +8,15 @@ reported with the buyer. ``docs/events.md`` describes the format and the rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tradecredit.domain.errors import RowError, TradeCreditError, ValidationError
+from tradecredit.domain.errors import ImportRejected, RowError, TradeCreditError, ValidationError
 from tradecredit.domain.events import BuyerEvent, EventType
 from tradecredit.services.assessment import AssessmentConfig, assess_buyer
 from tradecredit.services.import_events import BuyerEventKind
@@ -77,10 +79,20 @@ def import_events_into(uow: SqlUnitOfWork, *, path: Path, actor: str, base_curre
                        display_name: str | None = None) -> tuple[ImportSummary, BuyerEventKind]:
     """Stage a CSV, XLSX or JSON events file inside an open unit of work, without committing."""
     kind = BuyerEventKind()
-    with _open(path, display_name or path.name) as table:
+    with _open(path, display_name or path.name) as table, _in_line_order():
         summary = import_table(uow, table, handler=kind, base_currency=base_currency, actor=actor, dry_run=dry_run,
                                digest=None if dry_run else sha256_of(path))
     return summary, kind
+
+
+@contextmanager
+def _in_line_order() -> Iterator[None]:
+    """Report a rejected file's errors by line: buyers and duplicates are checked a batch after the cells."""
+    try:
+        yield
+    except ImportRejected as error:
+        ordered = sorted(error.errors, key=lambda row: row.line or sys.maxsize)  # "… and N more" (line 0) last
+        raise ImportRejected(error.file, ordered, rows_read=error.rows_read) from None
 
 
 def import_events(uow: SqlUnitOfWork, *, path: Path, actor: str, config: AssessmentConfig, dry_run: bool = False,
@@ -103,7 +115,7 @@ def record_events(uow: SqlUnitOfWork, *, records: Sequence[Mapping[str, Any]], a
         raise ValidationError("events", "expected at least one event")
     kind = BuyerEventKind()
     table: Table = records_table("request", [{k: v for k, v in r.items() if v is not None} for r in records])
-    with uow:
+    with uow, _in_line_order():
         summary = import_table(uow, table, handler=kind, base_currency=config.base_currency, actor=actor,
                                dry_run=False, digest="")
         now = uow.clock.now()
