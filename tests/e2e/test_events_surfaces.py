@@ -6,14 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.builders import BUYER_HEADER, write_csv
-from tests.e2e.api_support import Clients, make_clients
+from tests.e2e.api_support import PASSWORD, Clients, make_clients
+from tests.e2e.test_web import log_in, login_token
 from tradecredit.bootstrap import App
 from tradecredit.cli import common
 from tradecredit.cli.main import app as cli
 from tradecredit.domain.users import Role
+from tradecredit.server import create_server
+from tradecredit.services import users
 from tradecredit.services.imports import import_file
 
 BUYERS = [("E1", "Eins GmbH", "DE", "", "EUR", "30", ""), ("E2", "Due S.r.l.", "IT", "", "EUR", "60", "")]
@@ -96,3 +100,20 @@ def test_the_cli_lists_every_bad_row_and_exits_3(cli_book: Path) -> None:
     assert "unknown buyer E9" in result.output and "unknown event type 'gossip'" in result.output
     assert runner.invoke(cli, ["events", "list", "--type", "fire"]).exit_code == 3
     assert runner.invoke(cli, ["events", "list", "--since", "yesterday"]).exit_code == 3
+
+
+
+def test_the_buyer_page_lists_its_events_in_the_user_s_language(app: App, api: Clients) -> None:
+    api[Role.ANALYST].post("/api/v1/events", json=event("E2", "2026-11-05", "insolvency", "proceedings opened"))
+    with TestClient(create_server(app), follow_redirects=False) as client:
+        log_in(client, app)
+        page = client.get("/buyers/E2").text
+        assert "Events" in page and "Insolvency" in page and "proceedings opened" in page
+        assert "No events recorded for this buyer." in client.get("/buyers/E1").text
+    users.add_user(app.uow(), username="li", password=PASSWORD, role="viewer", actor="test", language="zh")
+    with TestClient(create_server(app), follow_redirects=False) as client:
+        response = client.post("/login", data={"username": "li", "password": PASSWORD,
+                                               "csrf_token": login_token(client), "next": "/buyers"})
+        assert response.status_code == 303
+        chinese = client.get("/buyers/E2").text
+        assert "外部事件" in chinese and "破产" in chinese
