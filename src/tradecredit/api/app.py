@@ -16,6 +16,7 @@ from tradecredit.api.routes import (
     assessments,
     buyers,
     countries,
+    events,
     imports,
     ledger,
     limits,
@@ -27,7 +28,8 @@ from tradecredit.services.webhook_dispatch import DeliveryConfig, Dispatcher
 
 API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (buyers.router, ledger.router, imports.router, reports.router, countries.router,
-                                   assessments.router, limits.router, advisor.router, admin.router, webhooks.router)
+                                   assessments.router, limits.router, advisor.router, events.router, admin.router,
+                                   webhooks.router)
 
 
 def api_router() -> APIRouter:

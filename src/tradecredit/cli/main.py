@@ -9,6 +9,7 @@ from tradecredit.cli import (
     advise,
     assess,
     country,
+    events,
     imports,
     ledger,
     limits,
@@ -41,6 +42,7 @@ app.command("advise")(advise.advise)
 app.add_typer(limits.app, name="limits")
 app.add_typer(orders.app, name="orders")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(events.app, name="events")
 
 
 @app.command()

@@ -10,7 +10,8 @@ Working in log-odds keeps the PD inside (0, 1) and makes each component read as 
 Without a usable statement the financial PD is replaced by ``LIMITED_INFORMATION_PD`` and the result is marked
 "limited information". Grade 10 (in default) is set by events, never by these numbers: a write-off in the last 12
 months, or an undisputed amount more than 90 days past due above the materiality threshold (the Basel default
-definition); external events (insolvency filings) join when the events feed lands.
+definition), or an insolvency recorded by the events feed (``docs/events.md``) on or before the assessment
+date.
 
 Every number is a configurable default (:class:`AssessmentPolicy`); ``docs/assessment.md`` has the tables.
 """
@@ -25,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from tradecredit.domain.errors import ValidationError
+from tradecredit.domain.events import Insolvency
 from tradecredit.domain.grades import DEFAULT_GRADE_IN_DEFAULT, DEFAULT_MASTER_SCALE, MasterScale
 
 __all__ = [
@@ -164,10 +166,15 @@ def is_stale(period_end: date, on: date, months: int) -> bool:
     return on > date(year, month + 1, min(period_end.day, last_day))
 
 
-def default_reasons(behaviour: Behaviour,
-                    policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> tuple[str, str] | None:
-    """Why the buyer is in default (grade 10), in English and Chinese, or None: a recent write-off, or 90+ days
-    past due on a material, undisputed amount (a dispute is a disagreement about the debt, not a failure to pay)."""
+def default_reasons(behaviour: Behaviour, policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY,
+                    insolvency: Insolvency | None = None) -> tuple[str, str] | None:
+    """Why the buyer is in default (grade 10), in English and Chinese, or None: a recorded insolvency, a recent
+    write-off, or 90+ days past due on a material, undisputed amount (a dispute is a disagreement about the debt,
+    not a failure to pay). An insolvency does not expire: proceedings end in liquidation far more often than in a
+    cure, and a cured buyer is re-admitted by a credit manager, not by a date."""
+    if insolvency is not None:
+        return (f"insolvency reported on {insolvency.on} (source: {insolvency.source})",
+                f"{insolvency.on} 报告破产（来源：{insolvency.source}）")
     if behaviour.write_offs_12m > 0:
         return (f"written off {behaviour.write_offs_12m} in the last 12 months",
                 f"最近12个月核销 {behaviour.write_offs_12m}")
@@ -259,8 +266,11 @@ def industry_component(industry: str | None, policy: AssessmentPolicy) -> Compon
 
 def combine(*, financial_pd: float | None, statement_period_end: date | None, on: date, behaviour: Behaviour,
             country: str, country_grade: int | None, industry: str | None,
-            policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY) -> Combined:
-    """The combined 12-month PD and grade (see the module docstring)."""
+            policy: AssessmentPolicy = DEFAULT_ASSESSMENT_POLICY, insolvency: Insolvency | None = None) -> Combined:
+    """The combined 12-month PD and grade (see the module docstring); ``insolvency`` must be dated on or before
+    ``on`` (an insolvency dated later is not known yet on that day and is refused)."""
+    if insolvency is not None and insolvency.on > on:
+        raise ValidationError("insolvency", f"dated {insolvency.on}, after the assessment date {on}")
     if financial_pd is not None and not 0.0 <= financial_pd <= 1.0:
         raise ValidationError("financial_pd", f"expected a probability between 0 and 1; got {financial_pd!r}")
     limited = financial_pd is None
@@ -275,7 +285,7 @@ def combine(*, financial_pd: float | None, statement_period_end: date | None, on
     base = policy.limited_information_pd if financial_pd is None else financial_pd
     total = sum(c.add for c in components)
     pd = base if total == 0 else min(max(expit(logit(base) + total), PD_FLOOR), PD_CEILING)  # no round-trip drift
-    reasons = default_reasons(behaviour, policy)
+    reasons = default_reasons(behaviour, policy, insolvency)
     grade = DEFAULT_GRADE_IN_DEFAULT if reasons else policy.master_scale.grade_for(pd)
     return Combined(financial_pd, 1.0 if reasons else pd, grade, tuple(components), limited, stale,
                     reasons is not None, reasons[0] if reasons else None, reasons[1] if reasons else None)

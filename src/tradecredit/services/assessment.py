@@ -155,7 +155,8 @@ def _read_inputs(uow: SqlUnitOfWork, *, buyers: list[queries.BuyerRow], as_of: d
         statements=queries.statement_columns(uow.session, period_end_on_or_before=as_of, buyer_ids=ids),
         fx=FxTable(config.base_currency, uow.fx.latest(as_of)), grades=read_all_grades(uow, on=as_of),
         country_settings=read_all_settings(uow), previous=previous, model=load_shipped_model(),
-        policy=config.policy, limit_policy=config.limit_policy, terms_policy=config.terms_policy)
+        policy=config.policy, limit_policy=config.limit_policy, terms_policy=config.terms_policy,
+        insolvencies=uow.buyer_events.insolvencies(ids, on=as_of))
 
 
 def _record(outcome: Outcome, *, as_of: date, at: datetime, actor: str, trigger: str, model_version: str,

@@ -18,6 +18,7 @@ import polars as pl
 from tradecredit.domain.assessment import AssessmentPolicy, Behaviour, Combined, combine
 from tradecredit.domain.assessment_change import explain_change
 from tradecredit.domain.errors import FxRateMissing
+from tradecredit.domain.events import Insolvency
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.grades import score_band, to_dra, to_score
 from tradecredit.domain.limit_advice import (
@@ -59,6 +60,7 @@ class Inputs:
     policy: AssessmentPolicy
     limit_policy: LimitPolicy
     terms_policy: Any
+    insolvencies: Mapping[int, Insolvency] = field(default_factory=dict)  # buyer_id → earliest on or before as_of
 
 
 @dataclass
@@ -185,9 +187,10 @@ def assess_one(buyer: BuyerRow, inputs: Inputs, statement: Mapping[str, Any] | N
     settings = inputs.country_settings.get(buyer.country, CountrySettings(buyer.country))
     behaviour_now = _behaviour(behaviour_row, inputs.snapshot)
     financial_pd, reasons = scored if scored and usable is not None else (None, [])
+    insolvency = inputs.insolvencies.get(buyer.id)
     combined = combine(financial_pd=financial_pd, statement_period_end=usable["period_end"] if usable else None,
                        on=inputs.as_of, behaviour=behaviour_now, country=buyer.country, country_grade=country_grade,
-                       industry=buyer.industry, policy=inputs.policy)
+                       industry=buyer.industry, policy=inputs.policy, insolvency=insolvency)
     equity, revenue = _size_items(usable, inputs, flags)
     peak = inputs.snapshot.money(behaviour_row["peak_minor"]) if behaviour_row else Decimal(0)
     limit = recommend_limit(grade=combined.grade, equity=equity, revenue=revenue, peak_exposure=peak,
@@ -217,6 +220,8 @@ def assess_one(buyer: BuyerRow, inputs: Inputs, statement: Mapping[str, Any] | N
         "size_in_base": {"equity": equity, "revenue": revenue},
         "drivers": drivers,
     }
+    if insolvency is not None:
+        inputs_doc["insolvency"] = {"on": insolvency.on, "source": insolvency.source}
     outcome = Outcome(buyer.id, usable["id"] if usable else None, usable["period_end"] if usable else None, combined,
                       score, limit, terms, clean(inputs_doc))
     outcome.outputs = clean(_outputs(outcome, flags, reasons, inputs, buyer))

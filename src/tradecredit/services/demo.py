@@ -1,4 +1,5 @@
-"""Loading the demo portfolio through the same import pipeline a user's files go through."""
+"""Loading the demo portfolio through the same import pipeline a user's files go through (the buyer events last,
+through the events importer)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from tradecredit.services.demo_portfolio import DemoPortfolio, generate_portfolio
+from tradecredit.services.events import import_events_into
 from tradecredit.services.imports import ImportSummary, import_into
 from tradecredit.store.uow import SqlUnitOfWork
 
@@ -50,6 +52,10 @@ def load_demo(
             path = _write_csv(Path(folder), kind, rows)
             summaries.append(import_into(uow, kind=kind, path=path, base_currency=base_currency, actor=actor,
                                          display_name=f"demo/{kind}.csv"))
+        if portfolio.events:  # not a KINDS file: the events feed has its own importer (docs/events.md)
+            path = _write_csv(Path(folder), "events", portfolio.events)
+            summaries.append(import_events_into(uow, path=path, actor=actor, base_currency=base_currency,
+                                                display_name="demo/events.csv")[0])
         uow.commit()
         return DemoResult(True, summaries)
 

@@ -47,6 +47,8 @@ from stdnum.nl import bsn
 from stdnum.pl import nip
 from stdnum.tr import vkn
 
+from tradecredit.services.demo_events import DemoBuyer, demo_events
+
 __all__ = ["DemoPortfolio", "generate_portfolio"]
 
 _T = TypeVar("_T")
@@ -208,6 +210,7 @@ class DemoPortfolio:
     invoices: list[dict[str, str]]
     adjustments: list[dict[str, str]]  # credit notes and write-offs
     payments: list[dict[str, str]]
+    events: list[dict[str, str]] = field(default_factory=list)  # the buyer events feed (services/demo_events.py)
 
 
 @dataclass
@@ -295,7 +298,8 @@ def generate_portfolio(*, buyers: int = 300, seed: int = 42, today: date,
         buyers=[_buyer_row(b) for b in book], financials=financials,
         fx=_fx_rows(fx, sorted(used - {base_currency}), base_currency, min(starts)),
         invoices=[_invoice_row(i) for i in invoices], adjustments=_adjustment_rows(invoices),
-        payments=_payment_rows(invoices))
+        payments=_payment_rows(invoices),
+        events=demo_events([DemoBuyer(b.ref, b.name, b.quality, b.revenue_eur, b.insolvency) for b in book], today))
 
 
 def _check_arguments(buyers: int, base_currency: str) -> None:

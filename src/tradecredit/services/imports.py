@@ -122,14 +122,17 @@ def import_into(
 ) -> ImportSummary:
     """Stage one file inside an open unit of work, without committing (the caller decides)."""
     with open_table(path, name=display_name or path.name) as table:
-        return _import_table(uow, table, kind=kind, base_currency=base_currency, actor=actor, dry_run=dry_run,
-                             ignore_extra=ignore_extra, batch_size=batch_size, progress=progress,
-                             digest=None if dry_run else _sha256(path))
+        return import_table(uow, table, handler=_kind(kind), base_currency=base_currency, actor=actor,
+                            dry_run=dry_run, ignore_extra=ignore_extra, batch_size=batch_size, progress=progress,
+                            digest=None if dry_run else sha256_of(path))
 
 
-def _import_table(uow: SqlUnitOfWork, table: Table, *, kind: str, base_currency: str, actor: str, dry_run: bool,
-                  ignore_extra: bool, batch_size: int, progress: Progress | None, digest: str | None) -> ImportSummary:
-    handler = _kind(kind)
+def import_table(uow: SqlUnitOfWork, table: Table, *, handler: ImportKind, base_currency: str, actor: str,
+                 dry_run: bool, ignore_extra: bool = False, batch_size: int = 5000, progress: Progress | None = None,
+                 digest: str | None) -> ImportSummary:
+    """Stage an open table with ``handler`` inside an open unit of work; ``digest`` (the file's SHA-256) records
+    the import batch and its audit event, ``""`` skips them (API records), None too (dry runs)."""
+    kind = handler.name
     name = table.name
     columns = _check_header(table, handler, ignore_extra)
     handler.present = frozenset(c for c in columns if c is not None)
@@ -159,8 +162,8 @@ def import_records(uow: SqlUnitOfWork, *, kind: str, records: list[dict[str, str
     rows = [[str(record.get(column, "") or "") for column in header] for record in records]
     table = Table(source, header, iter(list(enumerate(rows, start=2))), 0, lambda: 0)
     with uow:
-        summary = _import_table(uow, table, kind=kind, base_currency=base_currency, actor=actor, dry_run=False,
-                                ignore_extra=False, batch_size=5000, progress=None, digest="")
+        summary = import_table(uow, table, handler=_kind(kind), base_currency=base_currency, actor=actor,
+                               dry_run=False, digest="")
         action = "create" if summary.inserted else "update" if summary.updated else None
         for record in records if action else []:
             key = " / ".join(record.get(column, "") for column in KINDS[kind].key_columns)
@@ -192,7 +195,7 @@ def _kind(kind: str) -> ImportKind:
                                       f"{', '.join(sorted(KINDS))}") from None
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     if path.is_file():
         with path.open("rb") as file:
@@ -285,4 +288,4 @@ def _rejected(context: ImportContext, rows: int) -> ImportRejected:
     return ImportRejected(context.file, errors, rows_read=rows)
 
 
-__all__ = ["ImportContext", "ImportSummary", "Staged", "import_file", "import_into"]
+__all__ = ["ImportContext", "ImportSummary", "Staged", "import_file", "import_into", "import_table", "sha256_of"]

@@ -454,3 +454,23 @@ class WebhookDeliveryRecord(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class BuyerEventRecord(Base):
+    """An external event about a buyer from a feed (docs/events.md). Append-only: never updated or deleted;
+    ``fingerprint`` (SHA-256 of buyer, date, type, source and text) makes a re-imported event a duplicate."""
+
+    __tablename__ = "buyer_events"
+    __table_args__ = (UniqueConstraint("fingerprint"),
+                      Index("ix_buyer_events_buyer_id_event_date", "buyer_id", "event_date"),
+                      Index("ix_buyer_events_type_event_date", "type", "event_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    event_date: Mapped[date] = mapped_column(Date)
+    type: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -14,6 +14,7 @@ from tradecredit.store.countries import (
     CountryRatingRepository,
     CountrySettingsRepository,
 )
+from tradecredit.store.events import BuyerEventRepository
 from tradecredit.store.limits import (
     AuthorityRepository,
     CreditLimitRepository,
@@ -71,6 +72,7 @@ class SqlUnitOfWork:
         self.orders = OrderCheckRepository(session)
         self.webhook_endpoints = WebhookEndpointRepository(session)
         self.webhook_deliveries = WebhookDeliveryRepository(session)
+        self.buyer_events = BuyerEventRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

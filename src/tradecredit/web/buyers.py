@@ -15,9 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tradecredit.domain.errors import FxRateMissing, NotFound
+from tradecredit.domain.events import EventType
 from tradecredit.domain.ledger import InvoiceStatus
 from tradecredit.services import buyers, ledger, ledger_reads
 from tradecredit.services.buyers import Exposure
+from tradecredit.services.events import list_events
 from tradecredit.services.ledger import AgingLine, InvoiceLine, PaymentLine
 from tradecredit.services.ledger_reads import StatementView
 from tradecredit.services.paging import MAX_PAGE
@@ -47,6 +49,14 @@ STATUS_LABELS = {
     InvoiceStatus.PAID: N_("Paid"),
     InvoiceStatus.DISPUTED: N_("Disputed"),
     InvoiceStatus.WRITTEN_OFF: N_("Written off"),
+}
+RECENT_EVENTS = 10
+EVENT_LABELS = {
+    EventType.INSOLVENCY.value: N_("Insolvency"),
+    EventType.PAYMENT_INCIDENT.value: N_("Payment incident"),
+    EventType.LEGAL_CLAIM.value: N_("Legal claim"),
+    EventType.RATING_CHANGE.value: N_("Rating change"),
+    EventType.NEWS.value: N_("News"),
 }
 STATEMENT_LINES = (
     ("revenue", N_("Revenue")),
@@ -182,6 +192,7 @@ def render_buyer(request: Request, session: WebSession, ref: str, *, status: int
         show_all_payments=payments == "all",
         payment_lines=all_payments if payments == "all" else all_payments[:RECENT_PAYMENTS],
         cash=cash_on_account(account.payments), statements=newest_first,
+        events=list_events(tc.uow(), buyer_ref=ref, size=RECENT_EVENTS).items, event_labels=EVENT_LABELS,
         statement_lines=STATEMENT_LINES, status_labels=STATUS_LABELS)
 
 
