@@ -173,8 +173,12 @@ def enqueue(uow: SqlUnitOfWork, event_type: str, payload: dict[str, Any]) -> str
         raise RuntimeError("enqueue joins the caller's transaction: call it inside `with uow:`, before commit()")
     (name,) = check_event_types([event_type])
     data = json_data(payload)
-    event_id = str(uuid.uuid4())
-    _queue(uow, uow.webhook_endpoints.subscribed(name), name, data, event_id)
+    event_id, now = str(uuid.uuid4()), uow.clock.now()
+    uow.webhook_deliveries.add_all([
+        {"endpoint_id": endpoint_id, "event_type": name, "event_id": event_id, "payload": data,
+         "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "last_attempt_at": None,
+         "last_status_code": None, "last_error": None, "created_at": now, "delivered_at": None}
+        for endpoint_id in uow.webhook_endpoints.subscribed(name)])
     return event_id
 
 

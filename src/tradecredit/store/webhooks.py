@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tradecredit.store.tables import WebhookDeliveryRecord, WebhookEndpointRecord
@@ -38,10 +38,12 @@ class WebhookEndpointRepository:
     def subscribed(self, event_type: str) -> list[int]:
         """Ids of the active endpoints subscribed to ``event_type`` (a handful of rows: filtered here, which
         reads the same on every database, rather than with each one's JSON operators)."""
-        rows = self.session.execute(select(WebhookEndpointRecord.id, WebhookEndpointRecord.event_types)
-                                    .where(WebhookEndpointRecord.active.is_(True))
-                                    .order_by(WebhookEndpointRecord.id))
+        rows = self.session.connection().execute(_SUBSCRIPTIONS)  # Core: every held order asks
         return [endpoint_id for endpoint_id, types in rows if event_type in types]
+
+
+_SUBSCRIPTIONS = (select(WebhookEndpointRecord.id, WebhookEndpointRecord.event_types)
+                  .where(WebhookEndpointRecord.active.is_(True)).order_by(WebhookEndpointRecord.id))
 
 
 class WebhookDeliveryRepository:
@@ -53,6 +55,11 @@ class WebhookDeliveryRepository:
         self.session.add(record)
         self.session.flush()
         return record
+
+    def add_all(self, rows: list[dict[str, Any]]) -> None:
+        """One Core INSERT for the deliveries of one event (the order check queues them on its hot path)."""
+        if rows:
+            self.session.connection().execute(insert(WebhookDeliveryRecord), rows)
 
     def get(self, delivery_id: int) -> WebhookDeliveryRecord | None:
         return self.session.get(WebhookDeliveryRecord, delivery_id)

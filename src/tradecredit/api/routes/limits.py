@@ -100,9 +100,12 @@ def set_authority(username: str, body: AuthoritySet, tc: AppDep, user: Admin) ->
 
 
 @router.post("/orders/check", response_model=OrderCheckRead)
-def check_order(body: OrderCheckCreate, tc: AppDep, user: Analyst) -> OrderCheckRead:
+async def check_order(body: OrderCheckCreate, tc: AppDep, user: Analyst) -> OrderCheckRead:
     """Release or hold an order, with every reason and the figures behind it; released orders count as
-    exposure until an invoice carries the order reference."""
+    exposure until an invoice carries the order reference.
+
+    Async on purpose: the check takes about a third of a millisecond, less than a hop to a worker thread, and the
+    checks of one worker then queue in its event loop instead of contending for the write lock."""
     view = orders.check(tc.uow(), ref=body.buyer, order_ref=body.order_ref, amount=body.amount,
                         currency=body.currency.upper(), ship_date=body.ship_date, actor=user.actor,
                         config=tc.order_check_config)
