@@ -9,18 +9,23 @@ Usage: python benchmarks/order_check_load.py [--buyers 100000] [--invoices 10000
 The ledger is the one benchmarks/api_load.py builds through the real importer (reused while the sizes are the
 same); each run works on a fresh copy, so stored order checks do not pile up between runs. Setup, not measured:
 every buyer gets a base limit (inserted directly; the limit workflow is not what is timed) and an ``orders-bench``
-user with the analyst role gets an API token. In process: ``services.orders.check`` on random buyers, one after
-another, each its own transaction (what one worker does). Over HTTP: ``tradecredit serve --workers W
---no-access-log``, and an open-loop generator that *schedules* ``POST /api/v1/orders/check`` at a fixed rate and
-measures each latency from its scheduled start (so a slow answer delays the next ones' figures instead of hiding
-them). Figures are medians of the rounds, printed as ``name: value unit``; per-round figures and the machine's
-load average go to stderr.
+user with the analyst role gets an API token. The ledger's invoices are long overdue, so every check ends in a
+hold: the costlier path (a hold also looks for webhook subscribers).
+
+In process: ``services.orders.check`` on random buyers, one after another, each its own transaction (what one
+worker does), in a child process per round. Over HTTP: ``tradecredit serve --workers W --no-access-log`` and two
+loopback generators in turn. ``http``: an open-loop Python generator that *schedules* ``POST /api/v1/orders/check``
+at a fixed rate and measures each latency from its scheduled start (a slow answer delays the next ones' figures
+instead of hiding them); it shares the two cores with the server. ``wrk`` (when installed): C, one thread, 16
+connections pausing between requests so that together they send about the same rate. Figures are medians of the
+rounds, printed as ``name: value unit``; per-round figures and the machine's load average go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import re
@@ -31,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -206,8 +212,13 @@ def main() -> None:
     print(f"buyers: {options.buyers} count")
     print(f"invoices: {options.invoices} count")
     rates = []
+    # Each round in a process of its own: the application's heap would otherwise stay in this process and make the
+    # load generator's garbage collections (and so its measured latencies) slower.
+    spawn = multiprocessing.get_context("spawn")
     for number in range(1, options.rounds + 1):
-        rates.append(in_process(database, buyers=options.buyers, checks=options.checks, seed=number))
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            rates.append(pool.submit(in_process, database, buyers=options.buyers, checks=options.checks,
+                                     seed=number).result())
         print(f"in-process round {number}: {rates[-1]:.0f} checks/s (load average {os.getloadavg()[0]:.2f})",
               file=sys.stderr)
     print(f"in_process_checks: {statistics.median(rates):.0f} checks/s")

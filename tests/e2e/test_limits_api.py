@@ -63,9 +63,18 @@ def test_request_decide_and_check_orders(api: Clients) -> None:
     assert held["reasons"][0]["figures"]["headroom"] == "1000.00"  # 10,000 − 4,000 − 5,000 released
     queue = viewer.get("/api/v1/orders").json()
     assert [o["order_ref"] for o in queue["items"]] == ["SO-2"]
-    resolved = manager.post("/api/v1/orders/SO-2/release", json={"reason": "prepaid half", "version": 1})
-    assert (resolved.status_code, resolved.json()["status"]) == (200, "released")
+    assert queue["items"][0]["buyer_name"] and queue["items"][0]["released_amount"] is None
+    too_much = manager.post("/api/v1/orders/SO-2/release", json={"reason": "x", "version": 1, "amount": "1500.01"})
+    assert too_much.status_code == 422 and "at most 1500.00 EUR" in too_much.json()["detail"]
+    assert manager.post("/api/v1/orders/SO-2/release",
+                        json={"reason": "x", "version": 1, "amount": "-5"}).status_code == 422
+    resolved = manager.post("/api/v1/orders/SO-2/release", json={"reason": "prepaid half", "version": 1,
+                                                                  "amount": "1000"})
+    assert resolved.status_code == 200, resolved.text
+    assert (resolved.json()["status"], resolved.json()["released_amount"]) == ("released", "1000.00")
     assert viewer.get("/api/v1/orders").json()["total"] == 0
+    # Exposure: I1 4,000 + SO-1 5,000 + the released 1,000 of SO-2 → no headroom left.
+    assert viewer.get("/api/v1/buyers/B1/limits").json()["own"]["headroom"] == "0.00"
 
 
 def test_limit_authority_and_bad_input_over_http(api: Clients) -> None:

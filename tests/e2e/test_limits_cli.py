@@ -55,6 +55,14 @@ def test_limits_and_holds_on_the_command_line(app: App, cli_env: dict[str, str],
     code, out = tc("orders", "release", "SO-1", "--reason", "director approved", "--version", "1")
     assert code == 0 and "(released, version 2)" in out
     assert tc("orders", "release", "SO-1", "--reason", "again", "--version", "2")[0] == 5
+    assert tc("orders", "check", "B1", "SO-3", "--amount", "2000", "--currency", "EUR")[0] == 0  # held: over limit
+    code, out = tc("orders", "release", "SO-3", "--reason", "part", "--version", "1", "--amount", "abc")
+    assert code == 3 and "--amount: 'abc' is not a number" in out
+    code, out = tc("orders", "release", "SO-3", "--reason", "half now", "--version", "1", "--amount", "1000")
+    assert code == 0 and "released for 1,000.00 EUR only (a one-off partial release)" in out
+    code, out = tc("orders", "holds", "--status", "released")
+    assert "Rossi S.p.A." in out and "2,000.00 EUR (released 1,000.00)" in out
+    assert tc("orders", "check", "B1", "SO-4", "--amount", "1,5", "--currency", "EUR")[0] == 3
     assert tc("orders", "check", "NOPE", "SO-2", "--amount", "1", "--currency", "EUR")[0] == 4
     code, out = tc("limits", "cancel", "1", "--effective", "2026-12-01", "--reason", "closed")
     assert code == 0 and "ended 2026-11-30" in out

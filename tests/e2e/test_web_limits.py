@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from babel.numbers import format_currency
 from fastapi.testclient import TestClient
@@ -267,7 +268,7 @@ def test_a_viewer_sees_no_forms_and_a_post_from_a_viewer_is_not_allowed(book: Ap
         viewer.get("/buyers/B1/terms-advice?amount=1000&days=30&margin=20&cost_of_capital=8"),
     ):
         assert response.status_code == 403 and "Not allowed" in response.text
-    assert len(pending(book)) == 1 and orders.list_orders(book.uow())[1] == 1
+    assert len(pending(book)) == 1 and orders.list_orders(book.uow(), base_currency="EUR")[1] == 1
 
 
 # The limit request page
@@ -327,6 +328,30 @@ def test_the_hold_queue_shows_every_reason_and_releasing_an_order_removes_it(boo
     # The released order now counts as exposure: 10,000 − 4,000 − 7,000.
     own = panel(manager.get("/buyers/B1").text, "own-limit")
     assert figure(own, "headroom") == money("-1000") and 'class="bucket-open_orders">€7,000.00' in own
+
+
+
+def test_a_held_order_released_in_part_counts_only_that_part(book: App, browser: Browser) -> None:
+    manager, token = browser("maria", "credit_manager")
+    authorise(book, "maria")
+    limits.decide_request(book.uow(), request_id=ask(book).id, decision="approve", version=1, reason="ok",
+                          actor="maria", username="maria", base_currency="EUR")
+    hold(book, "SO-8", "7000")
+    queue = manager.get("/holds").text
+    assert 'name="amount"' in queue and "buyer-name" in queue
+
+    def post(amount: str) -> httpx.Response:
+        return manager.post("/holds/SO-8/resolution", data={"csrf_token": token, "version": "1", "action": "release",
+                                                             "reason": "ship what fits", "amount": amount})
+
+    refused = post("7,000.01")
+    assert refused.status_code == 422 and "at most 7000.00 EUR" in refused.text
+    assert post("6,000").status_code == 303
+    released = manager.get("/holds?status=released").text
+    assert f"released: {money('6000')}" in released
+    # 10,000 − 4,000 (I1) − the 6,000 released: no headroom left.
+    own = panel(manager.get("/buyers/B1").text, "own-limit")
+    assert figure(own, "headroom") == money("0") and 'class="bucket-open_orders">€6,000.00' in own
 
 
 def test_the_hold_queue_filters_by_status_and_buyer_and_rejects(book: App, browser: Browser) -> None:

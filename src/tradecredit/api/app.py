@@ -27,8 +27,9 @@ from tradecredit.bootstrap import App
 from tradecredit.services.webhook_dispatch import DeliveryConfig, Dispatcher
 
 API_PREFIX = "/api/v1"
-ROUTERS: tuple[APIRouter, ...] = (buyers.router, ledger.router, imports.router, reports.router, countries.router,
-                                   assessments.router, limits.router, advisor.router, events.router, admin.router,
+# The order check first: FastAPI tries routes in order, and an ERP calls it before every order.
+ROUTERS: tuple[APIRouter, ...] = (limits.router, buyers.router, ledger.router, imports.router, reports.router,
+                                   countries.router, assessments.router, advisor.router, events.router, admin.router,
                                    webhooks.router)
 
 

@@ -6,6 +6,7 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 import typer
 from pydantic import ValidationError as SettingsError
@@ -92,3 +93,14 @@ def parse_day(value: str | None, app: App, *, field: str = "--as-of") -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ValidationError(field, f"{value!r} is not a date; expected YYYY-MM-DD") from None
+
+
+def parse_decimal(value: str, field: str) -> Decimal:
+    """An amount typed on the command line; the services check its sign and minor units."""
+    try:
+        parsed = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValidationError(field, f"{value!r} is not a number; expected digits with an optional '.'") from None
+    if not parsed.is_finite():
+        raise ValidationError(field, f"{value!r} is not a number; expected digits with an optional '.'")
+    return parsed

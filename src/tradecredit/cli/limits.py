@@ -8,7 +8,7 @@ from decimal import Decimal
 import typer
 from rich.table import Table
 
-from tradecredit.cli.common import actor, console, handled, open_app, parse_day
+from tradecredit.cli.common import actor, console, handled, open_app, parse_day, parse_decimal
 from tradecredit.domain.errors import ValidationError
 from tradecredit.services import limits as service
 from tradecredit.services.reports import as_document
@@ -64,7 +64,7 @@ def request(ref: str, amount: str = typer.Option(..., "--amount"), currency: str
     with handled():
         tc = open_app()
         view = service.request_limit(
-            tc.uow(), ref=ref, amount=Decimal(amount), currency=currency.upper(),
+            tc.uow(), ref=ref, amount=parse_decimal(amount, "--amount"), currency=currency.upper(),
             kind="temporary" if temporary else "base", scope="group" if group else "buyer",
             valid_from=parse_day(valid_from, tc, field="--from") if valid_from else None,
             valid_to=parse_day(valid_to, tc, field="--to") if valid_to else None, reason=reason, actor=actor(),
@@ -106,7 +106,7 @@ def decide(request_id: int, user: str = typer.Option(..., "--user", help="the de
         view = service.decide_request(tc.uow(), request_id=request_id, decision=chosen[0], version=version,
                                       reason=reason, actor=f"{user} ({actor()})", username=user,
                                       base_currency=tc.settings.base_currency,
-                                      amount=Decimal(partial) if partial is not None else None)
+                                      amount=parse_decimal(partial, "--partial") if partial is not None else None)
         console.print(f"request {view.id}: {view.status}" + (f", {view.decided_amount:,} granted"
                                                              if view.decided_amount is not None else ""))
 
@@ -115,7 +115,7 @@ def decide(request_id: int, user: str = typer.Option(..., "--user", help="the de
 def reduce(limit_id: int, amount: str = typer.Option(..., "--amount"), effective: str = typer.Option(
         ..., "--effective"), reason: str = typer.Option(..., "--reason")) -> None:
     """Reduce a limit from a date; the old limit ends the day before."""
-    _change(limit_id, Decimal(amount), effective, reason)
+    _change(limit_id, parse_decimal(amount, "--amount"), effective, reason)
 
 
 @app.command()
@@ -143,7 +143,7 @@ def authority(user: str, max_amount: str = typer.Option(..., "--max-amount"),
     """Set what a user may approve: limits up to an amount for buyers graded up to a grade."""
     with handled():
         tc = open_app()
-        view = service.set_authority(tc.uow(), username=user, max_amount=Decimal(max_amount),
+        view = service.set_authority(tc.uow(), username=user, max_amount=parse_decimal(max_amount, "--max-amount"),
                                      worst_grade=worst_grade, actor=actor(), version=version)
         console.print(f"{view.username} may approve up to {view.max_amount:,} for grades up to {view.worst_grade} "
                       f"(version {view.version})")

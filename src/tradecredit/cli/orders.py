@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import typer
 from rich.table import Table
 
-from tradecredit.cli.common import actor, console, handled, open_app, parse_day
+from tradecredit.cli.common import actor, console, handled, open_app, parse_day, parse_decimal
 from tradecredit.services import orders as service
 from tradecredit.services.reports import as_document
 
@@ -16,8 +15,10 @@ app = typer.Typer(help="Order credit checks and the hold queue.", no_args_is_hel
 
 
 def _print(view: service.OrderCheckView) -> None:
-    console.print(f"order {view.order_ref} for {view.buyer}: {view.amount:,} {view.currency} → "
+    console.print(f"order {view.order_ref} for {view.buyer} ({view.buyer_name}): {view.amount:,} {view.currency} → "
                   f"[bold]{view.outcome}[/] ({view.status}, version {view.version})")
+    if view.released_amount is not None:
+        console.print(f"  released for {view.released_amount:,} {view.currency} only (a one-off partial release)")
     for reason in view.reasons:
         console.print(f"  - {reason['code']}: {reason['text']}")
 
@@ -29,7 +30,7 @@ def check(buyer: str, order_ref: str, amount: str = typer.Option(..., "--amount"
     """Release or hold an order, with every reason (exit code 0 either way; see the outcome)."""
     with handled():
         tc = open_app()
-        view = service.check(tc.uow(), ref=buyer, order_ref=order_ref, amount=Decimal(amount),
+        view = service.check(tc.uow(), ref=buyer, order_ref=order_ref, amount=parse_decimal(amount, "--amount"),
                              currency=currency.upper(), ship_date=parse_day(ship_date, tc, field="--ship-date"),
                              actor=actor(), config=tc.order_check_config)
         if as_json:
@@ -44,12 +45,15 @@ def holds(status: str = typer.Option("held", help="held, released, rejected or a
     """The hold queue (or every checked order), newest first."""
     with handled():
         tc = open_app()
-        items, total = service.list_orders(tc.uow(), status=None if status == "all" else status, ref=buyer,
+        items, total = service.list_orders(tc.uow(), base_currency=tc.settings.base_currency,
+                                           status=None if status == "all" else status, ref=buyer,
                                            size=500)
-        table = Table("order", "buyer", "amount", "status", "reasons", "checked", "version",
+        table = Table("order", "buyer", "name", "amount", "status", "reasons", "checked", "version",
                       title=f"{total} order(s)", title_justify="left")
         for view in items:
-            table.add_row(view.order_ref, view.buyer, f"{view.amount:,} {view.currency}", view.status,
+            released = "" if view.released_amount is None else f" (released {view.released_amount:,})"
+            table.add_row(view.order_ref, view.buyer, view.buyer_name, f"{view.amount:,} {view.currency}{released}",
+                          view.status,
                           ", ".join(r["code"] for r in view.reasons), f"{view.checked_at:%Y-%m-%d %H:%M}",
                           str(view.version))
         console.print(table)
@@ -57,9 +61,12 @@ def holds(status: str = typer.Option("held", help="held, released, rejected or a
 
 @app.command()
 def release(order_ref: str, reason: str = typer.Option(..., "--reason"),
-            version: int = typer.Option(..., "--version")) -> None:
-    """Release a held order; it then counts as exposure until invoiced."""
-    _resolve(order_ref, True, reason, version)
+            version: int = typer.Option(..., "--version"),
+            amount: str | None = typer.Option(None, "--amount",
+                                              help="release only this part (order currency)")) -> None:
+    """Release a held order (or, with --amount, only that part of it); it then counts as exposure until
+    invoiced."""
+    _resolve(order_ref, True, reason, version, amount)
 
 
 @app.command()
@@ -69,8 +76,10 @@ def reject(order_ref: str, reason: str = typer.Option(..., "--reason"),
     _resolve(order_ref, False, reason, version)
 
 
-def _resolve(order_ref: str, release_it: bool, reason: str, version: int) -> None:
+def _resolve(order_ref: str, release_it: bool, reason: str, version: int, amount: str | None = None) -> None:
     with handled():
         tc = open_app()
+        part = None if amount is None else parse_decimal(amount, "--amount")
         _print(service.resolve_hold(tc.uow(), order_ref=order_ref, release=release_it, reason=reason,
-                                    version=version, actor=actor()))
+                                    version=version, actor=actor(), amount=part,
+                                    base_currency=tc.settings.base_currency))

@@ -66,13 +66,23 @@ class OrderCheckView:
     resolved_at: datetime | None
     resolution_reason: str | None
     version: int
+    released_amount: Decimal | None = None  # released for part of the order; None: all of it
+    buyer_name: str = ""
+
+    @property
+    def counted(self) -> Decimal:
+        """What the order adds to open orders while released and not invoiced."""
+        return self.amount if self.released_amount is None else self.released_amount
 
 
-def _view(record: OrderCheckRecord, ref: str) -> OrderCheckView:
-    return OrderCheckView(record.order_ref, ref, record.amount, record.currency, record.amount_base, record.ship_date,
-                          record.outcome, record.status, list(record.reasons), dict(record.figures),
-                          record.checked_by, record.checked_at, record.resolved_by, record.resolved_at,
-                          record.resolution_reason, record.version)
+def _view(record: OrderCheckRecord, ref: str, name: str, base: str) -> OrderCheckView:
+    """Amounts at their currency's minor unit (the store keeps four places)."""
+    released = None if record.released_amount is None else round_money(record.released_amount, record.currency)
+    return OrderCheckView(record.order_ref, ref, round_money(record.amount, record.currency), record.currency,
+                          round_money(record.amount_base, base), record.ship_date, record.outcome, record.status,
+                          list(record.reasons), dict(record.figures), record.checked_by, record.checked_at,
+                          record.resolved_by, record.resolved_at, record.resolution_reason, record.version, released,
+                          name)
 
 
 def _notify(uow: SqlUnitOfWork, view: OrderCheckView) -> None:
@@ -82,7 +92,8 @@ def _notify(uow: SqlUnitOfWork, view: OrderCheckView) -> None:
         "order_ref": view.order_ref, "buyer": view.buyer, "amount": round_money(view.amount, view.currency),
         "currency": view.currency, "ship_date": view.ship_date, "status": view.status,
         "reasons": [reason["code"] for reason in view.reasons], "checked_at": view.checked_at,
-        "resolved_by": view.resolved_by, "resolution_reason": view.resolution_reason, "version": view.version})
+        "resolved_by": view.resolved_by, "resolution_reason": view.resolution_reason, "version": view.version,
+        "released_amount": view.released_amount})
 
 
 @dataclass(frozen=True)
@@ -149,18 +160,18 @@ def check(uow: SqlUnitOfWork, *, ref: str, order_ref: str, amount: Decimal, curr
         root = buyer.id if buyer.parent_id is None else tx.group_root(buyer.id)
         tx.lock(root)
         if tx.order_known(order_ref):
-            return _repeated(uow, order_ref, buyer.id, order_amount, code, ref)
+            return _repeated(uow, order_ref, buyer, order_amount, code, config.base_currency)
         return _checked(uow, tx, buyer, root, order_ref, order_amount, code, ship_date, actor, config)
 
 
-def _repeated(uow: SqlUnitOfWork, order_ref: str, buyer_id: int, amount: Decimal, code: str,
-              ref: str) -> OrderCheckView:
+def _repeated(uow: SqlUnitOfWork, order_ref: str, buyer: Subject, amount: Decimal, code: str,
+              base: str) -> OrderCheckView:
     """The ERP sent an order again: the stored answer when the figures match, else a conflict."""
     existing = uow.orders.find(order_ref)
     assert existing is not None
-    if (existing.buyer_id, existing.amount, existing.currency) != (buyer_id, amount, code):
+    if (existing.buyer_id, existing.amount, existing.currency) != (buyer.id, amount, code):
         raise Conflict(f"order {order_ref} was already checked with other figures")
-    return _view(existing, ref)
+    return _view(existing, buyer.ref, buyer.name, base)
 
 
 def _checked(uow: SqlUnitOfWork, tx: OrderCheckTransaction, buyer: Subject, root: int, order_ref: str,
@@ -197,21 +208,28 @@ def _checked(uow: SqlUnitOfWork, tx: OrderCheckTransaction, buyer: Subject, root
         "reasons": [{"code": r.code, "text": r.text, "figures": r.figures} for r in result.reasons],
         "figures": {**_figures(own, group, amount_base), "checked_against": binding.scope}, "checked_by": actor,
         "checked_at": uow.clock.now(), "resolved_by": None, "resolved_at": None, "resolution_reason": None,
-        "version": 1}
+        "released_amount": None, "version": 1}
     tx.insert(values)
-    view = OrderCheckView(buyer=buyer.ref, **{k: v for k, v in values.items() if k != "buyer_id"})
+    view = OrderCheckView(buyer=buyer.ref, buyer_name=buyer.name,
+                          **{k: v for k, v in values.items() if k != "buyer_id"})
     if view.status == "held":
         _notify(uow, view)
     uow.commit()
     return view
 
 
-def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: str, version: int,
-                 actor: str) -> OrderCheckView:
-    """A credit manager releases a held order (it then counts as exposure) or rejects it; with the reason."""
+def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: str, version: int, actor: str,
+                 base_currency: str, amount: Decimal | str | None = None) -> OrderCheckView:
+    """A credit manager releases a held order (it then counts as exposure) or rejects it; with the reason.
+
+    ``amount`` releases part of the order only, as a one-off: that part counts as exposure and the ERP is told
+    to ship no more than it; the rest stays unshipped (a new check when the ERP wants to ship it). It may be
+    given as typed (a form's text): it is checked against the order's currency."""
     why = reason.strip()
     if not why or len(why) > MAX_REASON:
         raise ValidationError("reason", f"expected a reason of 1–{MAX_REASON} characters")
+    if amount is not None and not release:
+        raise ValidationError("amount", "a rejected order ships nothing; give an amount only to release part of it")
     with uow:
         record = uow.orders.find(order_ref)
         if record is None:
@@ -220,24 +238,40 @@ def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: s
             raise StaleVersion("order", order_ref, version, record.version)
         if record.status != "held":
             raise Conflict(f"order {order_ref} is {record.status}, not on hold")
+        part = None if amount is None else _part_of(record, amount)
         now = uow.clock.now()
         record.status = "released" if release else "rejected"
         record.resolved_by, record.resolved_at, record.resolution_reason = actor, now, why
+        record.released_amount = part
         record.version += 1
+        after: dict[str, Any] = {"status": record.status, "reason": why}
+        if part is not None:
+            after["released_amount"] = str(part)
         uow.audit.record(at=now, actor=actor, action="release" if release else "reject", entity="order",
-                         key=order_ref, before={"status": "held"}, after={"status": record.status, "reason": why})
-        view = _view(record, uow.buyers.ref_of(record.buyer_id) or "")
+                         key=order_ref, before={"status": "held"}, after=after)
+        ref, name = uow.buyers.labels([record.buyer_id])[record.buyer_id]
+        view = _view(record, ref, name, base_currency)
         _notify(uow, view)
         uow.commit()
         return view
 
 
-def list_orders(uow: SqlUnitOfWork, *, status: str | None = "held", ref: str | None = None, page: int = 1,
-                size: int = 50) -> tuple[list[OrderCheckView], int]:
+def _part_of(record: OrderCheckRecord, amount: Decimal | str) -> Decimal:
+    part = parse_amount(amount, record.currency)
+    if part <= 0 or part > record.amount:
+        whole = round_money(record.amount, record.currency)
+        raise ValidationError("amount", f"expected a part of the order above 0 and at most {whole} {record.currency}; "
+                                        f"got {amount}")
+    return part
+
+
+def list_orders(uow: SqlUnitOfWork, *, base_currency: str, status: str | None = "held", ref: str | None = None,
+                page: int = 1, size: int = 50) -> tuple[list[OrderCheckView], int]:
     if status is not None and status not in STATUSES:
         raise ValidationError("status", f"expected one of {', '.join(STATUSES)}; got {status!r}")
     offset = check_page(page, size)
     with uow:
         buyer_id = uow.buyers.get(ref).id if ref else None
         records, total = uow.orders.page(status=status, buyer_id=buyer_id, offset=offset, limit=size)
-        return [_view(r, uow.buyers.ref_of(r.buyer_id) or "") for r in records], total
+        labels = uow.buyers.labels([r.buyer_id for r in records])
+        return [_view(r, *labels[r.buyer_id], base_currency) for r in records], total

@@ -113,7 +113,8 @@ class OrderCheckRepository:
 # --- exposure and groups ------------------------------------------------------------------------------------------
 
 def _exposure_items_statement(buyer_id: Any, order_buyer_id: Any) -> Any:
-    """Every open invoice (open amount at ``as_of``) and every released, not yet invoiced order of the buyers
+    """Every open invoice (open amount at ``as_of``) and every released, not yet invoiced order (its released
+    amount when a credit manager released only part of it) of the buyers
     that ``buyer_id`` / ``order_buyer_id`` (conditions on the invoice's and the order's buyer) select, one row each:
     (kind, buyer_id, currency, amount, due_date, disputed).
 
@@ -133,7 +134,7 @@ def _exposure_items_statement(buyer_id: Any, order_buyer_id: Any) -> Any:
     invoices = select(issued).where(issued.c.amount > 0)
     invoiced = select(InvoiceRecord.id).where(InvoiceRecord.order_ref == OrderCheckRecord.order_ref)
     orders = (select(literal("order"), OrderCheckRecord.buyer_id, OrderCheckRecord.currency,
-                     OrderCheckRecord.amount, null(), false())
+                     func.coalesce(OrderCheckRecord.released_amount, OrderCheckRecord.amount), null(), false())
               .where(order_buyer_id, OrderCheckRecord.status == "released", ~invoiced.exists()))
     return union_all(invoices, orders)
 

@@ -25,6 +25,7 @@ from tradecredit.store.tables import AssessmentRecord, BuyerRecord, CreditLimitR
 class Subject(NamedTuple):
     id: int
     ref: str
+    name: str
     country: str
     parent_id: int | None
     grade: int | None
@@ -54,7 +55,8 @@ def _subject_statement() -> Any:
     buyers = BuyerRecord.__table__
     grade = (select(AssessmentRecord.grade).where(AssessmentRecord.buyer_id == buyers.c.id)
              .order_by(AssessmentRecord.id.desc()).limit(1).scalar_subquery())
-    return (select(buyers.c.id, buyers.c.ref, buyers.c.country, buyers.c.parent_id, grade.label("grade"))
+    return (select(buyers.c.id, buyers.c.ref, buyers.c.name, buyers.c.country, buyers.c.parent_id,
+                   grade.label("grade"))
             .where(buyers.c.ref == bindparam("ref")))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -137,6 +137,14 @@ class BuyerRepository(BulkRepository):
 
     def ref_of(self, buyer_id: int) -> str | None:
         return self.session.scalar(select(BuyerRecord.ref).where(BuyerRecord.id == buyer_id))
+
+    def labels(self, buyer_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """buyer id → (ref, name), for lists that show who a row is about (one query for a page)."""
+        if not buyer_ids:
+            return {}
+        rows = self.session.execute(select(BuyerRecord.id, BuyerRecord.ref, BuyerRecord.name)
+                                    .where(BuyerRecord.id.in_(sorted(set(buyer_ids)))))
+        return {buyer_id: (ref, name) for buyer_id, ref, name in rows}
 
     def ancestor_refs(self, buyer_id: int, *, limit: int = 64) -> list[str]:
         """Refs of the buyer's parent, grandparent, … (groups are shallow: one query per level)."""

@@ -409,6 +409,7 @@ class OrderCheckRecord(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolution_reason: Mapped[str | None] = mapped_column(Text)
+    released_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)  # a partial release; None: the whole order
     version: Mapped[int] = mapped_column(Integer)
 
 

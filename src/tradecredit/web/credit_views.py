@@ -88,6 +88,12 @@ def reason_of(text: str) -> str:
     return "".join(char for char in text if char in "\n\t" or printable(char)).strip()
 
 
+def typed_amount(text: str) -> str:
+    """An amount as typed: group separators and spaces dropped (both languages write 10,000.50); the services
+    check it against the currency."""
+    return printable(text).replace(",", "").replace(" ", "").strip()
+
+
 def version_of(text: str) -> int:
     try:
         return int(text.strip())

@@ -22,7 +22,7 @@ from tradecredit.services.orders import OrderCheckView
 from tradecredit.services.paging import MAX_PAGE
 from tradecredit.services.users import WebSession
 from tradecredit.web.auth import CreditManager, Posted, Viewer
-from tradecredit.web.credit_views import Problem, problem_of, reason_of, version_of
+from tradecredit.web.credit_views import Problem, problem_of, reason_of, typed_amount, version_of
 from tradecredit.web.i18n import N_, formatter, gettext
 from tradecredit.web.pages import WebRoute, language_of, printable, redirect, render, tc_of, url
 
@@ -109,7 +109,8 @@ def _page(request: Request, session: WebSession, queue: Queue, *, status: int = 
     base = tc.settings.base_currency
 
     def listed(page: int) -> tuple[list[OrderCheckView], int]:
-        return service.list_orders(tc.uow(), status=None if queue.status == "all" else queue.status,
+        return service.list_orders(tc.uow(), base_currency=tc.settings.base_currency,
+                                   status=None if queue.status == "all" else queue.status,
                                    ref=queue.buyer or None, page=page, size=PAGE_SIZE)
 
     orders, total = listed(queue.page)
@@ -136,18 +137,21 @@ def hold_queue(request: Request, session: Viewer, status: str | None = None, buy
 
 @router.post("/holds/{order_ref:path}/resolution", name="hold_resolution")
 def resolve(request: Request, session: CreditManager, _: Posted, order_ref: str, action: FormText = "",
-            reason: FormText = "", version: FormText = "", listed: FormText = "held",
+            reason: FormText = "", version: FormText = "", amount: FormText = "", listed: FormText = "held",
             listed_buyer: FormText = "") -> Response:
-    """Release or reject a held order (``action``); ``listed`` and ``listed_buyer`` are the queue's filters."""
+    """Release or reject a held order (``action``), a release optionally for part of it (``amount``); ``listed``
+    and ``listed_buyer`` are the queue's filters."""
     if printable(order_ref) != order_ref or len(order_ref) > MAX_ORDER_REF:
         raise NotFound("order", order_ref[:MAX_ORDER_REF].encode("unicode_escape").decode())
     queue = Queue.of(listed, listed_buyer, None)
     try:
         if action not in ("release", "reject"):
             raise ValidationError("action", f"expected release or reject; got {printable(action)!r}")
+        part = typed_amount(amount) or None
         resolved = service.resolve_hold(tc_of(request).uow(), order_ref=order_ref, release=action == "release",
                                         reason=reason_of(reason), version=version_of(version),
-                                        actor=session.principal.actor)
+                                        actor=session.principal.actor, amount=part,
+                                        base_currency=tc_of(request).settings.base_currency)
     except NotFound:
         raise
     except TradeCreditError as error:

@@ -34,6 +34,7 @@ from tradecredit.web.credit_views import (
     own_authority,
     problem_of,
     reason_of,
+    typed_amount,
     version_of,
 )
 from tradecredit.web.pages import WebRoute, printable, redirect, render, tc_of, url
@@ -56,8 +57,7 @@ def _date(name: str, text: str) -> date | None:
 
 
 def _amount(text: str, currency: str) -> Decimal:
-    """An amount as typed: group separators and spaces dropped (both languages write 10,000.50)."""
-    return parse_amount(printable(text).replace(",", "").replace(" ", "").strip(), currency)
+    return parse_amount(typed_amount(text), currency)
 
 
 def _buyer_ref(ref: str) -> str:

@@ -15,6 +15,7 @@ from tradecredit.api.schemas.limits import (
     AuthoritySet,
     BuyerLimitsRead,
     DecisionCreate,
+    HoldRelease,
     HoldResolution,
     LimitChange,
     LimitRead,
@@ -117,20 +118,24 @@ def list_orders(tc: AppDep, user: Viewer, status_: Annotated[str | None, Query(a
                 buyer: str | None = None, page: Page = 1, size: Size = 50) -> PageRead[OrderCheckRead]:
     """Checked orders, newest first: the hold queue by default (`status=held`; `all` for every order)."""
     chosen = None if status_ == "all" else status_
-    items, total = orders.list_orders(tc.uow(), status=chosen, ref=buyer, page=page, size=size)
+    items, total = orders.list_orders(tc.uow(), base_currency=tc.settings.base_currency, status=chosen, ref=buyer,
+                                      page=page, size=size)
     return PageRead[OrderCheckRead](items=[OrderCheckRead.model_validate(asdict(i)) for i in items], total=total,
                                     page=page, size=size)
 
 
 @router.post("/orders/{order_ref}/release", response_model=OrderCheckRead)
-def release(order_ref: str, body: HoldResolution, tc: AppDep, user: CreditManager) -> OrderCheckRead:
+def release(order_ref: str, body: HoldRelease, tc: AppDep, user: CreditManager) -> OrderCheckRead:
+    """Release a held order, or with `amount` only that part of it (a one-off; the rest is not shipped)."""
     view = orders.resolve_hold(tc.uow(), order_ref=order_ref, release=True, reason=body.reason,
-                               version=body.version, actor=user.actor)
+                               version=body.version, actor=user.actor, amount=body.amount,
+                               base_currency=tc.settings.base_currency)
     return OrderCheckRead.model_validate(asdict(view))
 
 
 @router.post("/orders/{order_ref}/reject", response_model=OrderCheckRead)
 def reject(order_ref: str, body: HoldResolution, tc: AppDep, user: CreditManager) -> OrderCheckRead:
     view = orders.resolve_hold(tc.uow(), order_ref=order_ref, release=False, reason=body.reason,
-                               version=body.version, actor=user.actor)
+                               version=body.version, actor=user.actor,
+                               base_currency=tc.settings.base_currency)
     return OrderCheckRead.model_validate(asdict(view))

@@ -135,6 +135,11 @@ class HoldResolution(Schema):
     version: int = Field(ge=1)
 
 
+class HoldRelease(HoldResolution):
+    amount: Decimal | None = Field(default=None, gt=0, description="release only this part of the order, in its "
+                                                                   "currency (a one-off partial release)")
+
+
 class OrderCheckRead(ReadModel):
     order_ref: str
     buyer: str
@@ -152,3 +157,5 @@ class OrderCheckRead(ReadModel):
     resolved_at: datetime | None
     resolution_reason: str | None
     version: int
+    released_amount: Decimal | None = Field(description="the part a credit manager released; null: all of it")
+    buyer_name: str
