@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from tradecredit.api.app import create_app
@@ -16,7 +18,13 @@ def create_server(tc: App) -> FastAPI:
 
 
 def main_app() -> FastAPI:
-    """Uvicorn factory: settings from the environment; the database must be migrated."""
+    """Uvicorn factory: settings from the environment; the database must be migrated.
+
+    What the start-up loaded (the models, the country tables, the routes) lives as long as the worker: frozen out
+    of the garbage collector's reach, so a full collection does not walk it again and again under load."""
     tc = build()
     tc.ensure_ready()
-    return create_server(tc)
+    app = create_server(tc)
+    gc.collect()
+    gc.freeze()
+    return app
