@@ -353,3 +353,23 @@ def test_a_partial_release_counts_only_the_released_part(book: App) -> None:
     assert [r["code"] for r in order(book, "X", "O3", "1").reasons] == ["over_limit"]
     events, _ = audit_trail(book.uow(), entity="order")
     assert events[0].after == {"status": "released", "reason": "ship what fits", "released_amount": "4000.00"}
+
+
+def test_a_credit_block_holds_every_order_until_it_is_lifted(book: App) -> None:
+    grant(book, "X", "10000")
+    with book.uow() as uow:
+        buyer = uow.buyers.get("X")
+        block = uow.credit_blocks.add(buyer_id=buyer.id, reason="stop shipments", source="manual", alert_id=None,
+                                      blocked_by="manager", blocked_at=uow.clock.now(), lifted_by=None,
+                                      lifted_at=None, lift_reason=None)
+        uow.commit()
+        block_id = block.id
+    held = order(book, "X", "O1", "100")
+    assert [(r["code"], r["text"]) for r in held.reasons] == [
+        ("supply_suspended", "shipments to this buyer are stopped (credit block)")]
+    with book.uow() as uow:
+        lifted = uow.credit_blocks.get(block_id)
+        assert lifted is not None
+        lifted.lifted_by, lifted.lifted_at, lifted.lift_reason = "manager", uow.clock.now(), "paid"
+        uow.commit()
+    assert order(book, "X", "O2", "100").outcome == "release"

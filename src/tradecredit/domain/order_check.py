@@ -11,7 +11,8 @@ Rules (each a configurable default of :class:`CheckPolicy`), all evaluated so th
 * ``high_risk_grade`` — the buyer's latest grade is 9 or 10;
 * ``not_assessed`` — the buyer was never assessed (only when ``require_assessment``);
 * ``country_requires_security`` — the country's policy does not allow open-account terms;
-* ``supply_suspended`` — collections suspended supplies to the buyer.
+* ``supply_suspended`` — shipments to the buyer are stopped (a credit block set by a credit manager, from an
+  alert or by collections).
 """
 
 from __future__ import annotations
@@ -96,5 +97,5 @@ def check_order(inputs: CheckInputs, policy: CheckPolicy = CheckPolicy()) -> Che
         reasons.append(Reason("country_requires_security", f"the country allows {inputs.country_terms} at best, "
                                                            "not open account", {"terms": str(inputs.country_terms)}))
     if inputs.supply_suspended:
-        reasons.append(Reason("supply_suspended", "collections suspended supplies to this buyer"))
+        reasons.append(Reason("supply_suspended", "shipments to this buyer are stopped (credit block)"))
     return CheckResult(Outcome.HOLD if reasons else Outcome.RELEASE, tuple(reasons), headroom)

@@ -200,7 +200,8 @@ def _checked(uow: SqlUnitOfWork, tx: OrderCheckTransaction, buyer: Subject, root
         order_amount=amount_base, exposure=binding.exposure.total, limit=binding.amount,
         limit_under_review=binding.under_review,
         overdue_old=overdue_beyond(items, table=table, day=day, base=base, policy=config.policy),
-        grade=buyer.grade, country_terms=terms.value if terms else None), config.policy)
+        grade=buyer.grade, country_terms=terms.value if terms else None, supply_suspended=buyer.blocked),
+        config.policy)
     values: dict[str, Any] = {
         "buyer_id": buyer.id, "order_ref": order_ref, "amount": amount, "currency": code, "amount_base": amount_base,
         "ship_date": ship_date, "outcome": result.outcome.value,

@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from tradecredit.store.limits import ITEMS_OF_BUYER, ITEMS_OF_GROUP, ROOT
 from tradecredit.store.prepared import Prepared
-from tradecredit.store.tables import AssessmentRecord, BuyerRecord, CreditLimitRecord, OrderCheckRecord
+from tradecredit.store.tables import (
+    AssessmentRecord,
+    BuyerRecord,
+    CreditBlockRecord,
+    CreditLimitRecord,
+    OrderCheckRecord,
+)
 
 
 class Subject(NamedTuple):
@@ -29,6 +35,7 @@ class Subject(NamedTuple):
     country: str
     parent_id: int | None
     grade: int | None
+    blocked: bool  # a credit block in force: shipments stopped
 
 
 class LimitRow(NamedTuple):
@@ -55,8 +62,10 @@ def _subject_statement() -> Any:
     buyers = BuyerRecord.__table__
     grade = (select(AssessmentRecord.grade).where(AssessmentRecord.buyer_id == buyers.c.id)
              .order_by(AssessmentRecord.id.desc()).limit(1).scalar_subquery())
+    blocked = (select(CreditBlockRecord.id).where(CreditBlockRecord.buyer_id == buyers.c.id,
+                                                  CreditBlockRecord.lifted_at.is_(None)).exists())
     return (select(buyers.c.id, buyers.c.ref, buyers.c.name, buyers.c.country, buyers.c.parent_id,
-                   grade.label("grade"))
+                   grade.label("grade"), blocked.label("blocked"))
             .where(buyers.c.ref == bindparam("ref")))
 
 
@@ -108,7 +117,10 @@ class OrderCheckTransaction:
 
     def subject(self, ref: str) -> Subject | None:
         row = self._store.subject.first(self._cursor, {"ref": ref})
-        return None if row is None else Subject(*row)
+        if row is None:
+            return None
+        buyer_id, buyer_ref, name, country, parent_id, grade, blocked = row
+        return Subject(buyer_id, buyer_ref, name, country, parent_id, grade, bool(blocked))
 
     def group_root(self, buyer_id: int) -> int:
         row = self._store.root.first(self._cursor, {"buyer_id": buyer_id})

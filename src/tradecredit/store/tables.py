@@ -475,3 +475,101 @@ class BuyerEventRecord(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     imported_by: Mapped[str] = mapped_column(String(100))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WatchListRecord(Base):
+    """A buyer under closer watch: the monitoring run applies the tighter thresholds to it (docs/monitoring.md)."""
+
+    __tablename__ = "watch_list"
+
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CreditBlockRecord(Base):
+    """Shipments stopped for a buyer: while a block is in force (``lifted_at`` empty) the order check holds every
+    order of the buyer with the reason ``supply_suspended``. Set by a person (often from an alert) or by
+    collections; lifting it keeps the row, so the history stays."""
+
+    __tablename__ = "credit_blocks"
+    __table_args__ = (Index("ix_credit_blocks_buyer_id_lifted_at", "buyer_id", "lifted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(32))  # manual | alert | collections
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    blocked_by: Mapped[str] = mapped_column(String(100))
+    blocked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lifted_by: Mapped[str | None] = mapped_column(String(100))
+    lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MonitorRunRecord(Base):
+    """One monitoring run (``tradecredit monitor``, the daily scheduler): when, for which day, what it changed."""
+
+    __tablename__ = "monitor_runs"
+    __table_args__ = (Index("ix_monitor_runs_as_of", "as_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    buyers: Mapped[int] = mapped_column(Integer)
+    opened: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
+
+
+class AlertRecord(Base):
+    """One early-warning alert: a signal of one code for one buyer while its condition lasts. The monitoring run
+    opens it, updates its evidence while the condition persists (one open alert per buyer and code), and closes it
+    when the condition is gone; people acknowledge, snooze or resolve it. Every change is an
+    :class:`AlertEventRecord`, so nothing is silently overwritten."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint("status IN ('new', 'acknowledged', 'snoozed', 'resolved')", name="status_known"),
+        CheckConstraint("severity IN ('info', 'warning', 'critical')", name="severity_known"),
+        Index("ix_alerts_buyer_id_code_status", "buyer_id", "code", "status"),
+        Index("ix_alerts_status_severity", "status", "severity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    opened_on: Mapped[date] = mapped_column(Date)
+    last_seen_on: Mapped[date] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actions: Mapped[list[Any]] = mapped_column(JSON)
+    text_en: Mapped[str] = mapped_column(Text)
+    text_zh: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AlertEventRecord(Base):
+    """The history of an alert, append-only: opened, updated (new evidence), acknowledged, snoozed, resolved,
+    reopened, closed by the run, and every action taken from it, with who, when, the comment and the figures."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (Index("ix_alert_events_alert_id_id", "alert_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -21,6 +21,13 @@ from tradecredit.store.limits import (
     LimitRequestRepository,
     OrderCheckRepository,
 )
+from tradecredit.store.monitoring import (
+    AlertEventRepository,
+    AlertRepository,
+    CreditBlockRepository,
+    MonitorRunRepository,
+    WatchListRepository,
+)
 from tradecredit.store.repositories import (
     AdjustmentRepository,
     AllocationRepository,
@@ -73,6 +80,11 @@ class SqlUnitOfWork:
         self.webhook_endpoints = WebhookEndpointRepository(session)
         self.webhook_deliveries = WebhookDeliveryRepository(session)
         self.buyer_events = BuyerEventRepository(session)
+        self.alerts = AlertRepository(session)
+        self.alert_events = AlertEventRepository(session)
+        self.monitor_runs = MonitorRunRepository(session)
+        self.watch_list = WatchListRepository(session)
+        self.credit_blocks = CreditBlockRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
