@@ -22,6 +22,7 @@ from tradecredit.domain.grades import DEFAULT_MASTER_SCALE, MasterScale
 from tradecredit.domain.limit_advice import LimitPolicy
 from tradecredit.domain.money import check_currency
 from tradecredit.domain.order_check import CheckPolicy
+from tradecredit.domain.terms_advisor import AdvisorPolicy, SecuredTerms
 from tradecredit.domain.webhooks import DEFAULT_RETRY_DELAYS, RetryPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///./tradecredit.db"
@@ -51,6 +52,15 @@ class Settings(BaseSettings):
     limited_information_cap: Decimal = Field(default=Decimal(50_000), ge=0)
     limit_rounding: Decimal = Field(default=Decimal(1_000), gt=0)
     lgd: float = Field(default=0.6, ge=0, le=1)
+    advisor_open_account_days: tuple[int, ...] = Field(default=(30, 60, 90, 120))
+    advisor_tolerance: Decimal = Field(default=Decimal("0.005"), ge=0, le=1)
+    advisor_collection_fee: Decimal = Field(default=Decimal("0.002"), ge=0, le=1)
+    advisor_collection_fee_minimum: Decimal = Field(default=Decimal(100), ge=0)
+    advisor_collection_residual_loss: Decimal = Field(default=Decimal("0.5"), ge=0, le=1)
+    advisor_lc_fee: Decimal = Field(default=Decimal("0.01"), ge=0, le=1)
+    advisor_lc_fee_minimum: Decimal = Field(default=Decimal(250), ge=0)
+    advisor_lc_confirmation: Decimal = Field(default=Decimal("0.0025"), ge=0, le=1)
+    advisor_prepayment_discount: Decimal = Field(default=Decimal("0.02"), ge=0, le=1)
     exposure_buckets: tuple[str, ...] = Field(default=("open_invoices", "open_orders"))
     hold_overdue_amount: Decimal = Field(default=Decimal(0), ge=0)
     hold_overdue_days: int = Field(default=30, ge=0, le=3650)
@@ -77,6 +87,17 @@ class Settings(BaseSettings):
                                 limited_information_pd=self.limited_information_pd,
                                 master_scale=MasterScale(self.grade_pd_bounds))
 
+    def advisor_policy(self) -> AdvisorPolicy:
+        """The credit-terms advisor's bank charges, discounts and tolerance (docs/credit-terms.md)."""
+        return AdvisorPolicy(
+            open_account_days=self.advisor_open_account_days, tolerance=self.advisor_tolerance,
+            documentary_collection=SecuredTerms(fee_share=self.advisor_collection_fee,
+                                                fee_minimum=self.advisor_collection_fee_minimum,
+                                                residual_loss=self.advisor_collection_residual_loss),
+            confirmed_lc=SecuredTerms(fee_share=self.advisor_lc_fee, fee_minimum=self.advisor_lc_fee_minimum,
+                                      confirmation_share=self.advisor_lc_confirmation),
+            prepayment=SecuredTerms(discount=self.advisor_prepayment_discount, days=0))
+
     def limit_policy(self) -> LimitPolicy:
         """How the recommended limit and terms are set (docs/assessment.md)."""
         return LimitPolicy(limited_information_cap=self.limited_information_cap, rounding=self.limit_rounding)
@@ -95,6 +116,15 @@ class Settings(BaseSettings):
     def _retry_delays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         try:
             RetryPolicy(delays=tuple(value))
+        except ValidationError as error:
+            raise ValueError(error.reason) from None
+        return value
+
+    @field_validator("advisor_open_account_days")
+    @classmethod
+    def _open_account_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        try:
+            AdvisorPolicy(open_account_days=value)
         except ValidationError as error:
             raise ValueError(error.reason) from None
         return value

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -29,4 +30,21 @@ def test_aging_edges_must_increase(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRADECREDIT_AGING_EDGES", "[0, 60, 30]")
     expected = r"expected increasing day counts starting at 0 or more; got \[0, 60, 30\]"
     with pytest.raises(ValidationError, match=expected):
+        Settings()
+
+
+def test_the_advisor_reads_its_charges_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", "/nonexistent.toml")
+    monkeypatch.setenv("TRADECREDIT_ADVISOR_LC_FEE", "0.015")
+    monkeypatch.setenv("TRADECREDIT_ADVISOR_OPEN_ACCOUNT_DAYS", "[30, 45]")
+    policy = Settings().advisor_policy()
+    assert (policy.confirmed_lc.fee_share, policy.confirmed_lc.fee_minimum, policy.open_account_days) == (
+        Decimal("0.015"), Decimal(250), (30, 45))
+    assert policy.prepayment.discount == Decimal("0.02") and policy.prepayment.days == 0
+    monkeypatch.setenv("TRADECREDIT_ADVISOR_OPEN_ACCOUNT_DAYS", "[30, 30]")
+    with pytest.raises(ValidationError, match="expected up to 12 different day counts; got \\[30, 30\\]"):
+        Settings()
+    monkeypatch.setenv("TRADECREDIT_ADVISOR_OPEN_ACCOUNT_DAYS", "[30]")
+    monkeypatch.setenv("TRADECREDIT_ADVISOR_TOLERANCE", "1.5")
+    with pytest.raises(ValidationError, match="advisor_tolerance"):
         Settings()

@@ -35,7 +35,7 @@ class AdvisorConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AdvisorConfig:
-        return cls(settings.base_currency, Decimal(repr(settings.lgd)))
+        return cls(settings.base_currency, Decimal(repr(settings.lgd)), settings.advisor_policy())
 
 
 @dataclass(frozen=True)
