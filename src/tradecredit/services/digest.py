@@ -198,7 +198,7 @@ def _subject(items: list[DigestItem], as_of: date, words: DigestWords) -> str:
     counts = [(severity, sum(item.severity == severity for item in items)) for severity in SEVERITIES]
     parts = [words("subject_count", count=count, severity=words.severity(severity).lower())
              for severity, count in counts if count]
-    return words("subject", day=words.day(as_of), counts=", ".join(parts))
+    return words("subject", day=words.day(as_of), counts=words("list_separator").join(parts))
 
 
 def compose(uow: SqlUnitOfWork, *, as_of: date, language: str, since: date | None = None,

@@ -37,6 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
                   "digest turned on; an administrator can turn it off (tradecredit users update --no-digest).",
         "subject": "TradeCredit alerts %(day)s: %(counts)s",
         "subject_count": "%(count)s %(severity)s",
+        "list_separator": ", ",
     },
     "zh": {
         "title": "TradeCredit 风险预警摘要",
@@ -53,6 +54,7 @@ LABELS: dict[str, dict[str, str]] = {
                   "管理员可以将其关闭（tradecredit users update --no-digest）。",
         "subject": "TradeCredit 预警 %(day)s：%(counts)s",
         "subject_count": "%(severity)s %(count)s 条",
+        "list_separator": "，",
     },
 }
 

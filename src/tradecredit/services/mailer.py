@@ -119,9 +119,9 @@ class Mailer:
                 self._smtp = self._connect()
             self._smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as error:
-            return _describe(error)
+            return _describe(error, self.config.timeout)
         except (smtplib.SMTPException, OSError) as error:
-            self._broken = _describe(error)
+            self._broken = _describe(error, self.config.timeout)
             if self._smtp is not None:
                 self._smtp.close()
                 self._smtp = None
@@ -129,9 +129,9 @@ class Mailer:
         return None
 
 
-def _describe(error: BaseException) -> str:
-    where = "SMTP server"
-    if isinstance(error, TimeoutError):
-        return f"{where} timed out"
+def _describe(error: BaseException, timeout: float) -> str:
+    """The error as the log shows it; a timeout (smtplib reports some as a closed connection) says so plainly."""
     text = str(error) or type(error).__name__
+    if isinstance(error, TimeoutError) or text.endswith("timed out"):
+        return f"SMTP server timed out (no answer within {timeout:g} s)"
     return f"{type(error).__name__}: {text}"[:MAX_ERROR]

@@ -91,7 +91,7 @@ def opened_between(session: Session, after: date, until: date) -> list[tuple[Ale
     query = (select(AlertRecord, BuyerRecord).join(BuyerRecord, BuyerRecord.id == AlertRecord.buyer_id)
              .where(AlertRecord.status.in_(OPEN), AlertRecord.opened_on > after, AlertRecord.opened_on <= until)
              .order_by(AlertRecord.id))
-    return [(alert, buyer) for alert, buyer in session.execute(query).tuples()]
+    return [(alert, buyer) for alert, buyer in session.execute(query)]
 
 
 def events_between(session: Session, start: datetime, end: datetime
@@ -102,4 +102,4 @@ def events_between(session: Session, start: datetime, end: datetime
              .join(BuyerRecord, BuyerRecord.id == AlertRecord.buyer_id)
              .where(AlertRecord.status.in_(OPEN), AlertEventRecord.at >= start, AlertEventRecord.at < end)
              .order_by(AlertEventRecord.id))
-    return [(event, alert, buyer) for event, alert, buyer in session.execute(query).tuples()]
+    return [(event, alert, buyer) for event, alert, buyer in session.execute(query)]
