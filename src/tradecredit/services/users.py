@@ -89,7 +89,7 @@ def add_user(uow: SqlUnitOfWork, *, username: str, password: str, role: str, act
         record = uow.users.add(**values, created_at=uow.clock.now())
         uow.audit.record(at=uow.clock.now(), actor=actor, action="create", entity="user", key=name,
                          after={"role": record.role, "display_name": record.display_name, "language": record.language,
-                                "email": record.email})
+                                **({"email": record.email} if record.email else {})})
         uow.commit()
         return _view(record)
 
