@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 import os
 from decimal import Decimal
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -73,6 +75,15 @@ class Settings(BaseSettings):
     webhook_retry_delays: tuple[int, ...] = Field(default=DEFAULT_RETRY_DELAYS)
     webhook_max_attempts: int = Field(default=8, ge=1, le=100)
     webhook_batch_size: int = Field(default=100, ge=1, le=10_000)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_from: str | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    public_url: str = "http://127.0.0.1:8000"
     demo_buyers: int = Field(default=300, ge=1, le=100_000)
     demo_seed: int = 42
 
@@ -128,6 +139,31 @@ class Settings(BaseSettings):
         except ValidationError as error:
             raise ValueError(error.reason) from None
         return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _from_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        _, address = parseaddr(value)
+        if "@" not in address or any(c.isspace() for c in address):
+            raise ValueError(f"expected an e-mail address such as 'TradeCredit <credit@example.com>'; got {value!r}")
+        return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"expected the dashboard's address, such as https://credit.example.com; got {value!r}")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> Settings:
+        if self.smtp_ssl and self.smtp_starttls:
+            raise ValueError("smtp_ssl (TLS from the first byte, port 465) and smtp_starttls (port 587) exclude "
+                             "each other; set smtp_starttls = false to use smtp_ssl")
+        return self
 
     @field_validator("exposure_buckets")
     @classmethod

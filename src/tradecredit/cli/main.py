@@ -9,6 +9,7 @@ from tradecredit.cli import (
     advise,
     assess,
     country,
+    digest,
     events,
     imports,
     ledger,
@@ -43,6 +44,7 @@ app.add_typer(limits.app, name="limits")
 app.add_typer(orders.app, name="orders")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(events.app, name="events")
+app.add_typer(digest.app, name="digest")
 
 
 @app.command()

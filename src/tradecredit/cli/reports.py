@@ -15,6 +15,7 @@ from rich.table import Table
 
 from tradecredit.bootstrap import App
 from tradecredit.cli.common import console, handled, open_app, parse_day
+from tradecredit.services import heatmap as heat
 from tradecredit.services.assessment import GradeReport, exposure_by_grade
 from tradecredit.services.reports import (
     AgingReport,
@@ -208,6 +209,58 @@ def render_grades(report: GradeReport) -> None:
         table.add_row("not assessed", str(report.not_assessed_buyers), f"{report.not_assessed_exposure:,.2f}", "", "")
     table.add_row("total", "", f"{report.total:,.2f}", "", f"{report.expected_loss:,.2f}")
     console.print(table)
+
+
+STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def render_heatmap(found: heat.HeatMap, countries: int) -> None:
+    """Grades down, the largest countries across; each cell: exposure, buyers and open alerts (the worst in
+    colour and as a letter, so it reads without colour too)."""
+    shown = found.countries[:countries]
+    table = Table("grade", *shown, "total", title=f"Exposure ({found.base_currency}) and open alerts by grade × "
+                  f"country at {found.as_of}: total {_money(found.total)}", title_justify="left")
+
+    def cell(item: heat.HeatCell) -> str:
+        if not item.buyers:
+            return ""
+        mark = f" [{STYLE[item.worst]}]{item.open_alerts}{item.worst[0].upper()}[/]" if item.worst else ""
+        return f"{item.exposure:,.0f}\n{item.buyers}b{mark}"
+
+    for grade, cells, total in found.rows():
+        table.add_row("not assessed" if grade is None else str(grade), *(cell(c) for c in cells[:countries]),
+                      cell(total))
+    table.add_row("total", *(cell(found.country_totals[code]) for code in shown), _money(found.total))
+    console.print(table)
+    if len(found.countries) > countries:
+        console.print(f"{len(found.countries) - countries} smaller countries not shown (--countries N).")
+    console.print("b = buyers; nC / nW / nI = open alerts, the worst critical, warning or info.")
+
+
+@app.command()
+def heatmap(as_of: str | None = AS_OF, fmt: Format = FORMAT,
+            countries: int = typer.Option(8, "--countries", min=1, max=300, help="columns in the table")) -> None:
+    """Early warning: open exposure by grade × country with the open alerts of each cell."""
+    with handled():
+        tc = open_app()
+        found = heat.heat_map(tc.uow(), as_of=parse_day(as_of, tc), base_currency=tc.settings.base_currency)
+        if fmt is Format.table:
+            render_heatmap(found, countries)
+            return
+        document = heat.as_document(found)
+        if fmt is Format.json:
+            console.print(json.dumps(document, ensure_ascii=False, indent=2), highlight=False, soft_wrap=True)
+            return
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["grade", "country", "exposure", "share", "buyers", "open_alerts", "critical", "warning",
+                         "info", "worst_severity"])
+        for row in document["rows"]:
+            for item in row["cells"]:
+                writer.writerow([row["grade"] if row["grade"] is not None else "", item["country"],
+                                 item["exposure"], f"{item['share']:.6f}", item["buyers"], item["open_alerts"],
+                                 *item["alerts"].values(), item["worst_severity"] or ""])
+        console.print(buffer.getvalue(), end="", highlight=False, soft_wrap=True, markup=False)
 
 
 def _render_summary(report: Summary) -> None:

@@ -20,6 +20,7 @@ def add(
     role: str = typer.Option(..., help=ROLES),
     name: str | None = typer.Option(None, help="display name"),
     language: str = typer.Option("en", help="en or zh"),
+    email: str | None = typer.Option(None, help="address for the daily alert digest"),
     password: str | None = typer.Option(None, envvar="TRADECREDIT_NEW_PASSWORD",
                                            help="at least 12 characters; asked for when not given"),
 ) -> None:
@@ -27,7 +28,7 @@ def add(
     with handled():
         secret = password or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         view = service.add_user(open_app().uow(), username=username, password=secret, role=role, display_name=name,
-                                language=language, actor=actor())
+                                language=language, email=email, actor=actor())
         console.print(f"User {view.username} added with role {view.role.value}.")
 
 
@@ -35,11 +36,30 @@ def add(
 def list_users() -> None:
     """List users with their roles."""
     with handled():
-        table = Table("user", "name", "role", "language", "active", "since")
+        table = Table("user", "name", "role", "language", "e-mail", "digest", "active", "since")
         for user in service.list_users(open_app().uow()):
-            table.add_row(user.username, user.display_name, user.role.value, user.language,
-                          "yes" if user.active else "no", f"{user.created_at:%Y-%m-%d}")
+            table.add_row(user.username, user.display_name, user.role.value, user.language, user.email or "-",
+                          "yes" if user.daily_digest and user.email else "no", "yes" if user.active else "no",
+                          f"{user.created_at:%Y-%m-%d}")
         console.print(table)
+
+
+@app.command()
+def update(
+    username: str,
+    email: str | None = typer.Option(None, help="address for the daily alert digest"),
+    no_email: bool = typer.Option(False, "--no-email", help="remove the address (no more digests)"),
+    digest: bool | None = typer.Option(None, "--digest/--no-digest", help="receive the daily alert digest"),
+    language: str | None = typer.Option(None, help="en or zh (the dashboard's and the digest's language)"),
+    name: str | None = typer.Option(None, help="display name"),
+) -> None:
+    """Change a user's e-mail address, daily digest, language or display name."""
+    with handled():
+        view = service.update_user(open_app().uow(), username=username, email=email, clear_email=no_email,
+                                   daily_digest=digest, language=language, display_name=name, actor=actor())
+        receives = "receives" if view.email and view.daily_digest else "does not receive"
+        console.print(f"User {view.username} updated: e-mail {view.email or '-'}, language {view.language}; "
+                      f"{receives} the daily digest.", highlight=False)
 
 
 @app.command()

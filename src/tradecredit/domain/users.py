@@ -27,6 +27,7 @@ class Role(StrEnum):
 RANK: dict[Role, int] = {role: rank for rank, role in enumerate(Role)}
 LANGUAGES = ("en", "zh")
 MIN_PASSWORD_LENGTH = 12
+MAX_EMAIL_LENGTH = 254
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -55,6 +56,16 @@ def check_password(value: str) -> str:
     if len(value) < MIN_PASSWORD_LENGTH:
         raise ValidationError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
     return value
+
+
+def check_email(value: str) -> str:
+    """An e-mail address as a person types it (``name@example.com``); refuses what cannot be one."""
+    address = value.strip()
+    local, _, domain = address.rpartition("@")
+    if (not local or "." not in domain.strip(".") or len(address) > MAX_EMAIL_LENGTH
+            or any(c.isspace() or c in '<>,;"()[]' for c in address)):
+        raise ValidationError("email", f"expected an e-mail address such as name@example.com; got {value!r}")
+    return address
 
 
 def check_language(value: str) -> str:

@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tradecredit.domain.errors import AuthenticationRequired, Conflict, TooManyAttempts
+from tradecredit.domain.errors import AuthenticationRequired, Conflict, TooManyAttempts, ValidationError
 from tradecredit.domain.users import (
     Principal,
     Role,
     Throttle,
+    check_email,
     check_language,
     check_password,
     check_role,
@@ -46,6 +47,8 @@ class UserView:
     language: str
     active: bool
     created_at: datetime
+    email: str | None = None
+    daily_digest: bool = True
 
 
 @dataclass(frozen=True)
@@ -70,21 +73,23 @@ def _digest(secret: str) -> str:
 
 def _view(record: UserRecord) -> UserView:
     return UserView(record.username, record.display_name, Role(record.role), record.language, record.active,
-                    record.created_at)
+                    record.created_at, record.email, record.daily_digest)
 
 
 def add_user(uow: SqlUnitOfWork, *, username: str, password: str, role: str, actor: str,
-             display_name: str | None = None, language: str = "en") -> UserView:
+             display_name: str | None = None, language: str = "en", email: str | None = None) -> UserView:
     name = check_username(username)
     values = {"username": name, "display_name": (display_name or name).strip()[:200], "role": check_role(role).value,
               "language": check_language(language), "password_hash": _hasher.hash(check_password(password)),
-              "active": True, "failed_logins": 0}
+              "active": True, "failed_logins": 0, "email": check_email(email) if email else None,
+              "daily_digest": True}
     with uow:
         if uow.users.find(name) is not None:
             raise Conflict(f"user {name} already exists")
         record = uow.users.add(**values, created_at=uow.clock.now())
         uow.audit.record(at=uow.clock.now(), actor=actor, action="create", entity="user", key=name,
-                         after={"role": record.role, "display_name": record.display_name, "language": record.language})
+                         after={"role": record.role, "display_name": record.display_name, "language": record.language,
+                                **({"email": record.email} if record.email else {})})
         uow.commit()
         return _view(record)
 
@@ -106,6 +111,36 @@ def disable_user(uow: SqlUnitOfWork, *, username: str, actor: str) -> None:
                              before={"active": True}, after={"active": False})
         uow.commit()
     _token_cache.clear()
+
+
+def update_user(uow: SqlUnitOfWork, *, username: str, actor: str, email: str | None = None,
+                clear_email: bool = False, daily_digest: bool | None = None, language: str | None = None,
+                display_name: str | None = None) -> UserView:
+    """Change a user's e-mail address (or remove it), daily digest, language or display name; what is not given
+    stays. A user with an address and the digest on receives the daily alert digest (docs/notifications.md)."""
+    if email is not None and clear_email:
+        raise ValidationError("email", "give an address or remove it, not both")
+    changes: dict[str, object] = {}
+    if email is not None or clear_email:
+        changes["email"] = None if clear_email else check_email(email or "")
+    if daily_digest is not None:
+        changes["daily_digest"] = daily_digest
+    if language is not None:
+        changes["language"] = check_language(language)
+    if display_name is not None:
+        changes["display_name"] = display_name.strip()[:200] or check_username(username)
+    with uow:
+        record = uow.users.get(check_username(username))
+        before = {key: getattr(record, key) for key in changes}
+        for key, value in changes.items():
+            setattr(record, key, value)
+        if changes and before != changes:
+            uow.audit.record(at=uow.clock.now(), actor=actor, action="update", entity="user", key=record.username,
+                             before=before, after=changes)
+        uow.commit()
+        view = _view(record)
+    _token_cache.clear()
+    return view
 
 
 def set_language(uow: SqlUnitOfWork, *, username: str, language: str) -> None:

@@ -14,6 +14,7 @@ from tradecredit.store.countries import (
     CountryRatingRepository,
     CountrySettingsRepository,
 )
+from tradecredit.store.digests import DigestRepository
 from tradecredit.store.events import BuyerEventRepository
 from tradecredit.store.limits import (
     AuthorityRepository,
@@ -85,6 +86,7 @@ class SqlUnitOfWork:
         self.monitor_runs = MonitorRunRepository(session)
         self.watch_list = WatchListRepository(session)
         self.credit_blocks = CreditBlockRepository(session)
+        self.digests = DigestRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

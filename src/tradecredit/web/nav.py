@@ -21,6 +21,7 @@ NAV: list[NavEntry] = [
     NavEntry("overview", N_("Overview"), Role.VIEWER),
     NavEntry("buyers", N_("Buyers"), Role.VIEWER),
     NavEntry("countries", N_("Countries"), Role.VIEWER),
+    NavEntry("heatmap", N_("Early warning"), Role.VIEWER),
     NavEntry("holds", N_("Hold queue"), Role.VIEWER),
     NavEntry("limit_requests", N_("Limit requests"), Role.VIEWER),
     NavEntry("import", N_("Import"), Role.ANALYST),

@@ -30,6 +30,16 @@ class UserCreate(Schema):
     role: str
     display_name: str | None = Field(default=None, max_length=200)
     language: str = "en"
+    email: str | None = Field(default=None, max_length=254, description="address for the daily alert digest")
+
+
+class UserUpdate(Schema):
+    """Only the fields sent change; ``"email": null`` removes the address (and with it the digest)."""
+
+    email: str | None = Field(default=None, max_length=254)
+    daily_digest: bool | None = None
+    language: str | None = None
+    display_name: str | None = Field(default=None, max_length=200)
 
 
 class UserRead(ReadModel):
@@ -39,6 +49,8 @@ class UserRead(ReadModel):
     language: str
     active: bool
     created_at: datetime
+    email: str | None
+    daily_digest: bool
 
 
 class TokenCreate(Schema):
@@ -75,7 +87,17 @@ def list_users(tc: AppDep, user: Admin) -> list[UserRead]:
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserRead)
 def add_user(body: UserCreate, tc: AppDep, user: Admin) -> UserRead:
     view = service.add_user(tc.uow(), username=body.username, password=body.password, role=body.role,
-                            display_name=body.display_name, language=body.language, actor=user.actor)
+                            display_name=body.display_name, language=body.language, email=body.email,
+                            actor=user.actor)
+    return UserRead.model_validate(asdict(view))
+
+
+@router.patch("/users/{username}", response_model=UserRead)
+def update_user(username: str, body: UserUpdate, tc: AppDep, user: Admin) -> UserRead:
+    clear = "email" in body.model_fields_set and body.email is None
+    view = service.update_user(tc.uow(), username=username, email=body.email, clear_email=clear,
+                               daily_digest=body.daily_digest, language=body.language,
+                               display_name=body.display_name, actor=user.actor)
     return UserRead.model_validate(asdict(view))
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from tradecredit.api.deps import AppDep, Viewer
 from tradecredit.bootstrap import App
+from tradecredit.services import heatmap
 from tradecredit.services import reports as service
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -54,3 +55,10 @@ def summary(tc: AppDep, user: Viewer, as_of: date | None = None) -> dict[str, An
     return service.as_document(service.summary_report(_snapshot(tc, as_of), edges=tc.settings.aging_edges,
                                                       period_days=tc.settings.dso_period_days,
                                                       top_n=tc.settings.top_n))
+
+
+@router.get("/heatmap")
+def heat_map(tc: AppDep, user: Viewer, as_of: date | None = None) -> dict[str, Any]:
+    """Open exposure by grade × country with the open alerts in each cell (docs/notifications.md#heat-map)."""
+    return heatmap.as_document(heatmap.heat_map(tc.uow(), as_of=as_of or tc.clock.today(),
+                                                base_currency=tc.settings.base_currency))
