@@ -5,7 +5,7 @@ event, version 1."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from tradecredit.bootstrap import App
@@ -13,7 +13,7 @@ from tradecredit.domain import alert_actions as actions
 from tradecredit.domain.alert_actions import Action
 
 OPENED_ON = date(2026, 11, 28)
-AT = datetime(2026, 11, 28, 6, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 
 
 def stored(action: Action) -> dict[str, object]:

@@ -31,8 +31,8 @@ def tc(*args: str) -> tuple[int, str]:
 def test_alerts_watch_list_and_blocks_on_the_command_line(app: App, cli_env: dict[str, str], tmp_path: Path) -> None:
     assert tc("import", "buyers", str(write_csv(tmp_path / "b.csv", BUYER_HEADER,
                                                 [("B1", "Rossi S.p.A.", "IT", "", "EUR", "30", "")])))[0] == 0
-    assert tc("import", "invoices", str(write_csv(tmp_path / "i.csv", INVOICE_HEADER,
-                                                  [("I1", "B1", "2026-09-19", "2026-10-19", "EUR", "1000.00")])))[0] == 0
+    invoices = [("I1", "B1", "2026-09-19", "2026-10-19", "EUR", "1000.00")]
+    assert tc("import", "invoices", str(write_csv(tmp_path / "i.csv", INVOICE_HEADER, invoices)))[0] == 0
     alert_id = str(add_alert(app, "B1"))
     code, out = tc("alerts", "list", "--severity", "critical")
     assert code == 0 and "overdue_30" in out and "1 alert(s)" in out

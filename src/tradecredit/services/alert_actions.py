@@ -1,12 +1,14 @@
 """One-click actions from an alert: each recommended action (``domain/alert_actions.py``) done in one call and
 recorded on the alert as an ``action_taken`` event with what it created.
 
-| action | what it does | recorded result |
-|---|---|---|
-| ``reduce_limit`` | files a limit request (source ``alert``) for ``reduce_to``, for a person with approval authority to decide; a target of 0 cancels the base limit in force from today | ``request_id`` (or ``cancelled_limit_id``) |
-| ``stop_shipments`` | a credit block (source ``alert``, the alert's id): every order of the buyer is held | ``block_id`` |
-| ``reassess`` | the buyer's assessment, now | ``assessment_id``, ``grade``, ``pd`` |
-| ``ask_security``, ``collect_early``, ``call_buyer``, ``notify_insurer`` | a task on the alert with its figures (collections and insurance are not built yet) | ``task``, ``due`` |
+* ``reduce_limit`` files a limit request (source ``alert``) for the figure ``reduce_to``, for a person with
+  approval authority to decide; a target of 0 cancels the base limit in force from today. Records ``request_id``
+  (or ``cancelled_limit_id``).
+* ``stop_shipments`` sets a credit block (source ``alert``, the alert's id): every order of the buyer is held.
+  Records ``block_id``.
+* ``reassess`` runs the buyer's assessment now. Records ``assessment_id``, ``grade``, ``pd``.
+* ``ask_security``, ``collect_early``, ``call_buyer``, ``notify_insurer`` record a task on the alert with its
+  figures (collections and insurance are not built yet). Records ``task`` and ``due``.
 
 ``reduce_limit`` and ``stop_shipments`` need a credit manager, the others an analyst. An action is taken once per
 alert, only while the alert is open, and only one the alert recommends. The limit request and the assessment are
@@ -24,7 +26,7 @@ from tradecredit.domain.alert_actions import ActionCode
 from tradecredit.domain.errors import Conflict, PermissionDenied, ValidationError
 from tradecredit.domain.users import Role, allows
 from tradecredit.services import assessment, limits
-from tradecredit.services.alerts import AlertView, loaded_view, comment_of, open_for_change, record_event
+from tradecredit.services.alerts import AlertView, comment_of, loaded_view, open_for_change, record_event
 from tradecredit.services.credit_blocks import add_block
 from tradecredit.store import limits as limit_queries
 from tradecredit.store.tables import AlertRecord

@@ -26,9 +26,25 @@ from tradecredit.services.paging import check_page
 from tradecredit.store.tables import AlertEventRecord, AlertRecord
 from tradecredit.store.uow import SqlUnitOfWork
 
-__all__ = ["OPEN", "STATUSES", "ActionView", "AlertEventView", "AlertView", "TimelineEntry", "acknowledge",
-           "loaded_view", "comment_of", "open_for_change", "record_event",
-           "buyer_timeline", "get_alert", "list_alerts", "reopen", "resolve", "snooze"]
+__all__ = [
+    "OPEN",
+    "STATUSES",
+    "ActionView",
+    "AlertEventView",
+    "AlertView",
+    "TimelineEntry",
+    "acknowledge",
+    "buyer_timeline",
+    "comment_of",
+    "get_alert",
+    "list_alerts",
+    "loaded_view",
+    "open_for_change",
+    "record_event",
+    "reopen",
+    "resolve",
+    "snooze",
+]
 
 MAX_COMMENT = 1000
 OPEN = ("new", "acknowledged", "snoozed")
