@@ -217,12 +217,9 @@ def _buyer_ref(ref: str) -> str:
 def _buyer_form(request: Request, session: WebSession, ref: str, notice: str, call: Any) -> Response:
     try:
         call(tc_of(request))
-    except NotFound as error:
-        if error.kind == "buyer":
-            raise
-        status, problem = alert_problem(error)
-        return render_buyer(request, session, ref, status=status, monitoring_state=MonitoringState(problem=problem))
     except TradeCreditError as error:
+        if isinstance(error, NotFound) and error.kind == "buyer":
+            raise  # the 404 page
         status, problem = alert_problem(error)
         return render_buyer(request, session, ref, status=status, monitoring_state=MonitoringState(problem=problem))
     return redirect(url(request, "buyer", ref=quote(ref, safe=""), query={"monitor": notice}) + "#monitoring")
