@@ -1,8 +1,9 @@
 """The dashboard's routes: ``install(app)`` adds the pages and ``/static`` to the API's FastAPI application.
 
 Pages live at the top level (``/``, ``/alerts``, ``/buyers``, ``/countries``, ``/holds``, ``/limit-requests``,
-``/import``, ``/login``…), next to ``/api/v1`` and ``/docs``. Routers whose GET paths extend ``/buyers/{ref}`` (the calculator)
-come before the buyer page's, which would otherwise take the rest of the path as part of the reference.
+``/import``, ``/login``…), next to ``/api/v1`` and ``/docs``. Routers whose GET paths extend ``/buyers/{ref}``
+(the calculator) come before the buyer page's, which would otherwise take the rest of the path as part of the
+reference.
 """
 
 from __future__ import annotations
