@@ -35,6 +35,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.alert_book import add_alert
 from tests.conftest import TODAY
 from tradecredit.api.app import API_PREFIX, api_router, create_app
 from tradecredit.bootstrap import App
@@ -106,13 +107,15 @@ class Target:
             return found
 
         buyers = items("buyers")
+        alert_ids = [str(add_alert(tc, buyers[0]["ref"])), str(add_alert(tc, buyers[1]["ref"], status="resolved"))]
         # Path prefix -> real values for its one path parameter (a new GET with a path parameter needs an entry here,
         # or it only ever gets 404/422). Users: only the viewer, never the admin the run authenticates as.
         self.known: dict[str, list[str]] = {f"{API_PREFIX}/buyers/": [b["ref"] for b in buyers],
                                             f"{API_PREFIX}/invoices/": [i["ref"] for i in items("invoices")],
                                             f"{API_PREFIX}/payments/": [p["ref"] for p in items("payments")],
                                             f"{API_PREFIX}/countries/": sorted({b["country"] for b in buyers}),
-                                            f"{API_PREFIX}/users/": [OTHER_USER]}
+                                            f"{API_PREFIX}/users/": [OTHER_USER],
+                                            f"{API_PREFIX}/alerts/": alert_ids}
         assert all(self.known.values()), f"the demo ledger should have records of every kind: {self.known}"
         config = SchemathesisConfig.from_dict({"seed": 20261128, "cache": {"enabled": False}})
         self.schema = schemathesis.openapi.from_asgi(f"{API_PREFIX}/openapi.json", self.asgi, config=config)

@@ -13,6 +13,7 @@ from tradecredit.api.deps import no_nul
 from tradecredit.api.routes import (
     admin,
     advisor,
+    alerts,
     assessments,
     buyers,
     countries,
@@ -31,7 +32,7 @@ API_PREFIX = "/api/v1"
 # The order check first: FastAPI tries routes in order, and an ERP calls it before every order.
 ROUTERS: tuple[APIRouter, ...] = (limits.router, buyers.router, ledger.router, imports.router, reports.router,
                                    countries.router, assessments.router, advisor.router, events.router, admin.router,
-                                   webhooks.router, digest.router)
+                                   webhooks.router, digest.router, alerts.router)
 
 
 def api_router() -> APIRouter:

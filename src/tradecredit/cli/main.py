@@ -7,6 +7,7 @@ from rich.progress import Progress
 
 from tradecredit.cli import (
     advise,
+    alerts,
     assess,
     country,
     digest,
@@ -45,6 +46,9 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(events.app, name="events")
 app.add_typer(digest.app, name="digest")
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(alerts.watch_app, name="watch")
+app.add_typer(alerts.blocks_app, name="blocks")
 
 
 @app.command()

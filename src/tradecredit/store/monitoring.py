@@ -33,6 +33,26 @@ class AlertRepository:
     def get(self, alert_id: int) -> AlertRecord | None:
         return self.session.get(AlertRecord, alert_id)
 
+    def by_ids(self, alert_ids: Collection[int]) -> dict[int, AlertRecord]:
+        if not alert_ids:
+            return {}
+        query = select(AlertRecord).where(AlertRecord.id.in_(sorted(set(alert_ids))))
+        return {record.id: record for record in self.session.scalars(query)}
+
+    def open_of(self, buyer_id: int, code: str) -> AlertRecord | None:
+        """The buyer's open alert of this code (the run keeps at most one)."""
+        query = (select(AlertRecord).where(AlertRecord.buyer_id == buyer_id, AlertRecord.code == code,
+                                           AlertRecord.status.in_(OPEN)).order_by(AlertRecord.id.desc()).limit(1))
+        return self.session.scalar(query)
+
+    def buyer_facts(self, buyer_ids: Collection[int]) -> dict[int, tuple[str, str, str]]:
+        """buyer id → (ref, name, country), for a page of alerts (one query)."""
+        if not buyer_ids:
+            return {}
+        query = (select(BuyerRecord.id, BuyerRecord.ref, BuyerRecord.name, BuyerRecord.country)
+                 .where(BuyerRecord.id.in_(sorted(set(buyer_ids)))))
+        return {row.id: (row.ref, row.name, row.country) for row in self.session.execute(query)}
+
     def open_alerts(self, buyer_ids: Collection[int] | None = None) -> list[AlertRecord]:
         """Every alert not resolved (of these buyers, or of all), oldest first."""
         query = select(AlertRecord).where(AlertRecord.status.in_(OPEN))
@@ -73,6 +93,18 @@ class AlertEventRepository:
     def of_alert(self, alert_id: int) -> list[AlertEventRecord]:
         query = select(AlertEventRecord).where(AlertEventRecord.alert_id == alert_id).order_by(AlertEventRecord.id)
         return list(self.session.scalars(query))
+
+    def actions_taken(self, alert_ids: Collection[int]) -> dict[int, list[AlertEventRecord]]:
+        """alert id → its ``action_taken`` events, oldest first (what the inbox shows as done)."""
+        if not alert_ids:
+            return {}
+        query = (select(AlertEventRecord).where(AlertEventRecord.alert_id.in_(sorted(set(alert_ids))),
+                                                AlertEventRecord.action == "action_taken")
+                 .order_by(AlertEventRecord.id))
+        taken: dict[int, list[AlertEventRecord]] = {}
+        for record in self.session.scalars(query):
+            taken.setdefault(record.alert_id, []).append(record)
+        return taken
 
     def of_buyer(self, buyer_id: int, *, limit: int = 200) -> list[AlertEventRecord]:
         """The buyer's alert history, newest first (the buyer page's timeline)."""
@@ -117,6 +149,13 @@ class WatchListRepository:
 
     def all(self) -> list[WatchListRecord]:
         return list(self.session.scalars(select(WatchListRecord).order_by(WatchListRecord.added_at)))
+
+    def labelled(self) -> list[tuple[WatchListRecord, str, str]]:
+        """Every entry with its buyer's ref and name, oldest first."""
+        query = (select(WatchListRecord, BuyerRecord.ref, BuyerRecord.name)
+                 .join(BuyerRecord, BuyerRecord.id == WatchListRecord.buyer_id)
+                 .order_by(WatchListRecord.added_at, BuyerRecord.ref))
+        return [(record, ref, name) for record, ref, name in self.session.execute(query)]
 
     def buyer_ids(self) -> set[int]:
         return set(self.session.scalars(select(WatchListRecord.buyer_id)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -35,6 +36,8 @@ from tradecredit.web.credit_views import (
     limit_section,
 )
 from tradecredit.web.i18n import N_, countries
+from tradecredit.web.monitoring_views import MonitoringState, monitoring_section, result_text
+from tradecredit.web.monitoring_views import label_context as monitoring_labels
 from tradecredit.web.pages import WebRoute, language_of, printable, render, tc_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -167,8 +170,9 @@ def _exposure(request: Request, ref: str) -> tuple[Exposure | None, str]:
 
 def render_buyer(request: Request, session: WebSession, ref: str, *, status: int = 200, invoices: str = "open",
                  payments: str = "recent", limit_state: LimitState | None = None,
-                 calculator: Calculator | None = None) -> HTMLResponse:
-    """The buyer page; ``limit_state`` and ``calculator`` carry what a form post left to show."""
+                 calculator: Calculator | None = None, monitoring_state: MonitoringState | None = None) -> HTMLResponse:
+    """The buyer page; ``limit_state``, ``calculator`` and ``monitoring_state`` carry what a form post left to
+    show."""
     tc = tc_of(request)
     if printable(ref) != ref:
         raise NotFound("buyer", ref)  # no reference has control characters (and PostgreSQL refuses NUL)
@@ -181,8 +185,11 @@ def render_buyer(request: Request, session: WebSession, ref: str, *, status: int
                            state=limit_state or LimitState())
     calculator = calculator or Calculator(calculator_url(request, ref),
                                           CalculatorForm(days=str(account.payment_terms_days)))
+    code = language_of(request, session)
     return render(
         request, "buyer.html", session=session, status=status, account=account, exposure=exposure,
+        monitoring=monitoring_section(request, tc, ref, state=monitoring_state or MonitoringState()),
+        action_result=partial(result_text, code), **monitoring_labels(),
         **assessment.context(request, tc, language_of(request, session), ref),
         limit_section=limits, calculator=calculator, **label_context(),
         exposure_problem=exposure_problem, tree=buyers.group_tree(tc.uow(), ref=ref),
@@ -198,7 +205,8 @@ def render_buyer(request: Request, session: WebSession, ref: str, *, status: int
 
 @router.get("/buyers/{ref:path}", name="buyer")
 def buyer_page(request: Request, session: Viewer, ref: str, invoices: str = "open", payments: str = "recent",
-               limit: str = "") -> HTMLResponse:
-    """``limit`` is the notice a limit form left after its redirect (``requested``, ``approved``, …)."""
+               limit: str = "", monitor: str = "") -> HTMLResponse:
+    """``limit`` and ``monitor`` are the notices a limit, watch-list or block form left after its redirect
+    (``requested``, ``approved``, ``watched``, ``blocked``, …)."""
     return render_buyer(request, session, ref, invoices=invoices, payments=payments,
-                        limit_state=LimitState(notice=limit))
+                        limit_state=LimitState(notice=limit), monitoring_state=MonitoringState(notice=monitor))

@@ -42,7 +42,7 @@ REASONS = {  # the check's reason codes (domain/order_check.py), with the figure
     "high_risk_grade": N_("The buyer is graded %(grade)s"),
     "not_assessed": N_("The buyer has never been assessed"),
     "country_requires_security": N_("The country allows %(terms)s at best, not open account"),
-    "supply_suspended": N_("Collections suspended supplies to this buyer"),
+    "supply_suspended": N_("Shipments to this buyer are stopped (credit block)"),
 }
 MONEY_FIGURES = frozenset({"exposure", "order", "limit", "headroom", "overdue"})
 TERMS = {"open_account": N_("Open account"), "documentary_collection": N_("Documentary collection"),

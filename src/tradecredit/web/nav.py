@@ -19,6 +19,7 @@ class NavEntry(NamedTuple):
 
 NAV: list[NavEntry] = [
     NavEntry("overview", N_("Overview"), Role.VIEWER),
+    NavEntry("alerts", N_("Alerts"), Role.VIEWER),
     NavEntry("buyers", N_("Buyers"), Role.VIEWER),
     NavEntry("countries", N_("Countries"), Role.VIEWER),
     NavEntry("heatmap", N_("Early warning"), Role.VIEWER),

@@ -1,9 +1,9 @@
 """The dashboard's routes: ``install(app)`` adds the pages and ``/static`` to the API's FastAPI application.
 
-Pages live at the top level (``/``, ``/buyers``, ``/countries``, ``/holds``, ``/limit-requests``, ``/heatmap``,
-``/import``, ``/login``…), next to ``/api/v1`` and ``/docs``. Routers whose GET paths extend ``/buyers/{ref}``
-(the calculator) come before the buyer page's, which would otherwise take the rest of the path as part of the
-reference.
+Pages live at the top level (``/``, ``/alerts``, ``/buyers``, ``/countries``, ``/holds``, ``/limit-requests``,
+``/heatmap``, ``/import``, ``/login``…), next to ``/api/v1`` and ``/docs``. Routers whose GET paths extend
+``/buyers/{ref}`` (the calculator) come before the buyer page's, which would otherwise take the rest of the path
+as part of the reference.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tradecredit.web import (
     advisor,
+    alerts,
     assessment,
     auth,
     buyers,
@@ -31,5 +32,5 @@ STATIC = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, overview, advisor, buyers, assessment, limits, holds, countries, heatmap, imports):
+    for module in (auth, overview, advisor, alerts, buyers, assessment, limits, holds, countries, heatmap, imports):
         app.include_router(module.router)
