@@ -10,8 +10,16 @@ from typer.testing import CliRunner
 from tests.e2e.api_support import make_clients
 from tests.integration.test_digest import SENDER, TODAY, Inbox, book, free_port, start_server  # noqa: F401
 from tradecredit.bootstrap import App, build
+from tradecredit.cli import common
 from tradecredit.cli.main import app as cli
 from tradecredit.domain.users import Role
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich sizes tables to the terminal, and CI's is narrow: the log's columns would wrap the addresses."""
+    for console in (common.console, common.errors):
+        monkeypatch.setattr(console, "width", 200)
 
 
 @pytest.fixture

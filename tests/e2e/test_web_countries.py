@@ -143,7 +143,7 @@ def test_the_navigation_lists_countries_after_buyers_and_buyer_pages_link_their_
     log_in(client, demo, role="viewer")
     page = client.get("/countries").text
     nav = re.findall(r'<li><a href="([^"]+)"', page)
-    assert nav[:3] == ["/", "/buyers", "/countries"]
+    assert nav[nav.index("/buyers") + 1] == "/countries"
     assert 'href="/countries" class="active"' in page
     assert 'href="/countries" class="active"' in client.get("/countries/CN").text
     chinese = search_buyers(demo.uow(), country="CN").items[0]
