@@ -30,8 +30,8 @@ DAY1 = date(2026, 11, 27)
 DAY2 = date(2026, 11, 28)
 FILLERS = [f"F{n}" for n in range(1, 10)]
 EXPECTED_DAY1 = {("G1", "grade_downgrade"), ("G1", "pd_band_up"), ("U1", "utilisation_high"),
-                 ("W1", "utilisation_high"), ("O1", "overdue_30"), ("E1", "overdue_30"), ("E1", "dbt_rising"), ("I1", "external_event"),
-                 ("S1", "stale_statement"), ("C1", "concentration")}
+                 ("W1", "utilisation_high"), ("O1", "overdue_30"), ("E1", "overdue_30"), ("E1", "dbt_rising"),
+                 ("I1", "external_event"), ("S1", "stale_statement"), ("C1", "concentration")}
 
 
 def _assessment(buyer_id: int, as_of: date, grade: int, pd: float) -> dict[str, object]:
