@@ -3,7 +3,8 @@ alerts close, update, escalate and come back from a snooze, and webhooks are que
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from tests.monitor_book import DAY1, DAY2, EXPECTED_DAY1, build_monitor_book
 from tradecredit.bootstrap import App
 from tradecredit.domain.errors import Conflict, ValidationError
+from tradecredit.services.monitor_schedule import MonitorScheduler
 from tradecredit.services.monitor_snapshot import build_snapshots
 from tradecredit.services.monitoring import RunSummary, run_if_due, run_monitor
 from tradecredit.services.webhooks import add_endpoint
@@ -154,3 +156,22 @@ def test_snapshots_read_the_portfolio_as_of_a_past_day(app: App, book: dict[str,
     assert (g1.grade, g1.grade_before) == (4, None)  # the November assessment is not there yet
     assert (o1.exposure, o1.new_overdue, u1.exposure) == (1000, (), 0)  # O1 not yet due, U1 not yet invoiced
     assert (early[book["S1"]].statement_age_months, early[book["C1"]].exposure_share) == (21, None)
+
+
+def test_the_server_scheduler_runs_today_once_after_the_set_time(app: App, book: dict[str, int]) -> None:
+    async def serve_a_moment() -> MonitorScheduler:
+        scheduler = MonitorScheduler(app.uow, app.clock, daily_at=time(6, 0), policy=app.settings.signal_policy(),
+                                     base_currency="EUR", check_seconds=0.05)
+        scheduler.start()
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if scheduler.done_on is not None:
+                break
+        await asyncio.sleep(0.2)  # more checks: the day is done, nothing runs again
+        await scheduler.stop()
+        return scheduler
+
+    assert asyncio.run(serve_a_moment()).done_on == DAY2
+    with app.uow() as uow:
+        runs = [(run.as_of, run.actor, run.opened) for run in uow.monitor_runs.recent()]
+    assert runs == [(DAY2, "scheduler", len(EXPECTED_DAY1) - 1)]  # on DAY2 O1 has paid

@@ -125,10 +125,11 @@ def _locked_run(new_uow: Callable[[], SqlUnitOfWork], *, as_of: date, actor: str
         counts = _apply(uow, plan, as_of=as_of, run_id=run.id, refs=refs)
         run.opened, run.updated, run.closed = counts["opened"], counts["updated"], counts["closed"]
         run.finished_at = uow.clock.now()
-        top = _top(uow, refs)
+        summary = RunSummary(run.id, as_of, actor, started, run.finished_at, len(snapshots), counts["opened"],
+                             counts["updated"], counts["escalated"], counts["closed"], counts["snooze_ended"],
+                             _top(uow, refs))
         uow.commit()
-    return RunSummary(run.id, as_of, actor, started, run.finished_at, len(snapshots), counts["opened"],
-                      counts["updated"], counts["escalated"], counts["closed"], counts["snooze_ended"], top)
+    return summary
 
 
 def _event(alert_id: int, action: str, at: datetime, before: str | None, after: str | None,
