@@ -11,12 +11,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tests.assessment_book import build_book as build_assessment_book
+from tests.assessment_book import load
+from tests.builders import INVOICE_HEADER
 from tests.monitor_book import DAY1, DAY2, EXPECTED_DAY1, build_monitor_book
 from tradecredit.bootstrap import App
 from tradecredit.domain.errors import Conflict, ValidationError
 from tradecredit.services.monitor_schedule import MonitorScheduler
-from tradecredit.services.monitor_snapshot import build_snapshots
+from tradecredit.services.monitor_snapshot import build_snapshots, ledger_snapshot
 from tradecredit.services.monitoring import RunSummary, run_if_due, run_monitor
+from tradecredit.services.reports import read_snapshot
 from tradecredit.services.webhooks import add_endpoint
 from tradecredit.store.run_lock import monitor_lock
 from tradecredit.store.tables import AlertEventRecord, AlertRecord, BuyerRecord, WebhookDeliveryRecord
@@ -175,3 +179,16 @@ def test_the_server_scheduler_runs_today_once_after_the_set_time(app: App, book:
     with app.uow() as uow:
         runs = [(run.as_of, run.actor, run.opened) for run in uow.monitor_runs.recent()]
     assert runs == [(DAY2, "scheduler", len(EXPECTED_DAY1) - 1)]  # on DAY2 O1 has paid
+
+
+def test_the_column_wise_ledger_read_gives_the_frames_of_the_report_snapshot(app: App, tmp_path: Path) -> None:
+    build_assessment_book(app, tmp_path)  # payments, a write-off, several buyers
+    load(app, tmp_path, "fx", ("date", "currency", "rate_to_base"), [("2026-11-01", "USD", "0.9")])
+    load(app, tmp_path, "invoices", INVOICE_HEADER, [("U9", "A2", "2026-11-02", "2026-12-02", "USD", "1234.56")])
+    with app.uow() as uow:
+        fast = ledger_snapshot(uow, as_of=DAY2, base_currency="EUR")
+        slow = read_snapshot(uow, as_of=DAY2, base_currency="EUR")
+    assert fast.invoices.sort("invoice_id").equals(slow.invoices.sort("invoice_id"))
+    key = ["invoice_id", "date", "kind", "amount"]
+    assert fast.settlements.select(key).sort(key).equals(slow.settlements.select(key).sort(key))
+    assert (fast.rates, fast.buyers) == (slow.rates, slow.buyers)

@@ -17,12 +17,15 @@ from typing import Any
 
 import polars as pl
 
+from tradecredit.domain.buyer import group_roots
+from tradecredit.domain.fx import FxTable
 from tradecredit.domain.signals import BuyerSnapshot, EventFact, OverdueInvoice, SignalPolicy, StatementFacts
 from tradecredit.engine.monitoring import ledger_facts
+from tradecredit.engine.receivables import INVOICE_SCHEMA
 from tradecredit.services.country import read_all_grades
-from tradecredit.services.reports import Snapshot, read_snapshot
+from tradecredit.services.reports import Snapshot
+from tradecredit.store import ledger_frames, queries
 from tradecredit.store import monitor_run as reads
-from tradecredit.store import queries
 from tradecredit.store.limits import base_limits_in_force
 from tradecredit.store.uow import SqlUnitOfWork
 
@@ -99,6 +102,21 @@ def _overdue(frame: pl.DataFrame, refs: Mapping[int, str], snap: Snapshot) -> di
     return found
 
 
+def ledger_snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str) -> Snapshot:
+    """The ledger on ``as_of`` as :func:`services.reports.read_snapshot` gives it, read column-wise for millions
+    of invoices (:mod:`tradecredit.store.ledger_frames`); raises FxRateMissing like it."""
+    buyers = {row.id: row for row in queries.buyers(uow.session)}
+    roots = group_roots({id_: row.parent_id for id_, row in buyers.items()})
+    groups = pl.DataFrame({"buyer_id": list(roots), "group_id": list(roots.values())},
+                          schema={"buyer_id": pl.Int64, "group_id": pl.Int64})
+    invoices = (ledger_frames.invoice_frame(uow.session, issued_on_or_before=as_of)
+                .join(groups, on="buyer_id", how="left").select(list(INVOICE_SCHEMA)))
+    table = FxTable(base_currency, uow.fx.latest(as_of))
+    rates = {code: float(table.rate(code, as_of)) for code in sorted(invoices["currency"].unique())}
+    settlements = ledger_frames.settlement_frame(uow.session, on_or_before=as_of)
+    return Snapshot(as_of, base_currency, invoices, settlements, rates, buyers)
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything read for one day, by buyer id."""
@@ -120,7 +138,7 @@ class Facts:
 
 def read_facts(uow: SqlUnitOfWork, *, as_of: date, base_currency: str, policy: SignalPolicy) -> Facts:
     """Every read of the run, inside the caller's open unit of work."""
-    snap = read_snapshot(uow, as_of=as_of, base_currency=base_currency)
+    snap = ledger_snapshot(uow, as_of=as_of, base_currency=base_currency)
     ledger, overdue = ledger_facts(snap.invoices, snap.settlements, as_of=as_of, rates=snap.rates,
                                    base_currency=base_currency, base_minor_unit=snap.exponent,
                                    overdue_more_than=overdue_floor(policy))
