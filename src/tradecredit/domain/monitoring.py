@@ -56,9 +56,10 @@ class Finding:
 def _merge(buyer_id: int, signals: Sequence[Signal]) -> Finding:
     """Several signals of one code (external events): the worst one's evidence, every text, every action once."""
     first = signals[0]
-    evidence = dict(first.evidence)
-    if len(signals) > 1:
-        evidence["signals"] = str(len(signals))
+    if len(signals) == 1:  # the usual case, kept cheap: the run merges a finding per buyer and code
+        return Finding(buyer_id, first.code.value, first.severity.value, dict(first.evidence),
+                       [action_document(a) for a in first.actions], first.text_en, first.text_zh)
+    evidence = {**first.evidence, "signals": str(len(signals))}
     actions: list[dict[str, Any]] = []
     for signal in signals:
         actions.extend(doc for doc in map(action_document, signal.actions) if doc not in actions)
