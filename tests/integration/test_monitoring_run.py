@@ -192,3 +192,8 @@ def test_the_column_wise_ledger_read_gives_the_frames_of_the_report_snapshot(app
     key = ["invoice_id", "date", "kind", "amount"]
     assert fast.settlements.select(key).sort(key).equals(slow.settlements.select(key).sort(key))
     assert (fast.rates, fast.buyers) == (slow.rates, slow.buyers)
+
+
+def test_an_empty_ledger_runs_and_opens_nothing(app: App) -> None:
+    summary = _run(app, DAY2)
+    assert (summary.buyers, summary.opened, summary.top) == (0, 0, [])

@@ -91,10 +91,13 @@ def invoice_frame(session: Session, *, issued_on_or_before: date) -> pl.DataFram
     before the date."""
     i = InvoiceRecord
     currencies = sorted(session.scalars(select(i.currency).distinct()))
+    names = ("invoice_id", "buyer_id", "issue_date", "due_date", "currency", "amount", "disputed")
+    if not currencies:  # no invoices at all (and CASE needs a WHEN)
+        return _decoded(pl.DataFrame(schema={name: pl.Int64 for name in names}), dates=("issue_date", "due_date"),
+                        codes={"currency": currencies}).with_columns(pl.col("disputed").cast(pl.Boolean))
     query = select(i.id, i.buyer_id, _days(session, i.issue_date), _days(session, i.due_date),
                    _position(i.currency, currencies), _scaled(session, i.amount),
                    cast(i.disputed, Integer)).where(i.issue_date <= issued_on_or_before)
-    names = ("invoice_id", "buyer_id", "issue_date", "due_date", "currency", "amount", "disputed")
     frame = _frame(session, query, names).with_columns(pl.col("disputed").cast(pl.Boolean))
     return _decoded(frame, dates=("issue_date", "due_date"), codes={"currency": currencies})
 
