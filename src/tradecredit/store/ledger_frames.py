@@ -93,7 +93,7 @@ def invoice_frame(session: Session, *, issued_on_or_before: date) -> pl.DataFram
     currencies = sorted(session.scalars(select(i.currency).distinct()))
     names = ("invoice_id", "buyer_id", "issue_date", "due_date", "currency", "amount", "disputed")
     if not currencies:  # no invoices at all (and CASE needs a WHEN)
-        return _decoded(pl.DataFrame(schema={name: pl.Int64 for name in names}), dates=("issue_date", "due_date"),
+        return _decoded(pl.DataFrame(schema=dict.fromkeys(names, pl.Int64)), dates=("issue_date", "due_date"),
                         codes={"currency": currencies}).with_columns(pl.col("disputed").cast(pl.Boolean))
     query = select(i.id, i.buyer_id, _days(session, i.issue_date), _days(session, i.due_date),
                    _position(i.currency, currencies), _scaled(session, i.amount),
