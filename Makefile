@@ -26,6 +26,7 @@ run: $(STAMP)
 	$(BIN)/tradecredit init
 	$(BIN)/tradecredit demo --if-empty
 	$(BIN)/tradecredit assess --all --unassessed
+	$(BIN)/tradecredit monitor
 	$(BIN)/tradecredit report summary
 	$(BIN)/tradecredit users ensure-admin
 	$(BIN)/tradecredit serve --host 127.0.0.1 --port 8000

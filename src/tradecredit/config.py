@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import os
+from datetime import time
 from decimal import Decimal
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -24,6 +26,7 @@ from tradecredit.domain.grades import DEFAULT_MASTER_SCALE, MasterScale
 from tradecredit.domain.limit_advice import LimitPolicy
 from tradecredit.domain.money import check_currency
 from tradecredit.domain.order_check import CheckPolicy
+from tradecredit.domain.signals import WATCH_LIST_OVERRIDES, SignalPolicy
 from tradecredit.domain.terms_advisor import AdvisorPolicy, SecuredTerms
 from tradecredit.domain.webhooks import DEFAULT_RETRY_DELAYS, RetryPolicy
 
@@ -84,6 +87,12 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     public_url: str = "http://127.0.0.1:8000"
+    monitor_utilisation: Decimal = Field(default=Decimal("0.90"), gt=0, le=1)
+    monitor_dbt_trend_days: float = Field(default=10.0, ge=0, le=365)
+    monitor_overdue_days: int = Field(default=30, ge=0, le=365)
+    monitor_concentration: Decimal = Field(default=Decimal("0.10"), gt=0, lt=1)
+    monitor_daily_at: str = "06:00"
+    monitor_scheduler: bool = True
     demo_buyers: int = Field(default=300, ge=1, le=100_000)
     demo_seed: int = 42
 
@@ -121,6 +130,31 @@ class Settings(BaseSettings):
     def webhook_policy(self) -> RetryPolicy:
         """When a failed webhook delivery is tried again, and when it is given up (docs/webhooks.md)."""
         return RetryPolicy(delays=self.webhook_retry_delays, max_attempts=self.webhook_max_attempts)
+
+    def signal_policy(self) -> SignalPolicy:
+        """The monitoring thresholds (docs/monitoring.md): critical DBT trend and concentration at twice the
+        warning ones, statements stale after ``stale_statement_months`` (as in the assessment); the watch list
+        keeps its tighter values, or a setting's own when that is tighter still."""
+        tuned: dict[str, Any] = {"utilisation": self.monitor_utilisation, "dbt_trend_days": self.monitor_dbt_trend_days,
+                 "dbt_trend_critical_days": 2 * self.monitor_dbt_trend_days, "overdue_days": self.monitor_overdue_days,
+                 "concentration": self.monitor_concentration, "concentration_critical": 2 * self.monitor_concentration,
+                 "stale_months": self.stale_statement_months}
+        watch: dict[str, Any] = {name: min(value, tuned.get(name, value))
+                                 for name, value in WATCH_LIST_OVERRIDES.items()}
+        return SignalPolicy(**tuned, watch_list=watch)
+
+    def monitor_daily_time(self) -> time:
+        """``monitor_daily_at`` as a UTC time of day."""
+        return time.fromisoformat(self.monitor_daily_at).replace(tzinfo=None)
+
+    @field_validator("monitor_daily_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        text = value.strip()
+        if len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit() \
+                or int(text[:2]) > 23 or int(text[3:]) > 59:
+            raise ValueError(f"expected a UTC time of day as HH:MM (00:00 to 23:59); got {value!r}")
+        return text
 
     @field_validator("webhook_retry_delays")
     @classmethod

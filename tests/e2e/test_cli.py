@@ -99,6 +99,7 @@ def test_the_demo_loads_once_and_reports_on_it(cli_env: dict[str, str]) -> None:
     code, out = tc("demo", "--buyers", "12", "--seed", "7", "--today", "2026-11-28")
     assert code == 0, out
     assert "buyers" in out and "invoices" in out
+    assert "opened by the monitoring run" in out  # the demo leaves an inbox of alerts
     code, out = tc("demo", "--if-empty")
     assert (code, "already has buyers" in out) == (0, True)
     code, out = tc("report", "summary", "--as-of", "2026-11-28", "--format", "json")

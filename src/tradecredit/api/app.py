@@ -22,17 +22,20 @@ from tradecredit.api.routes import (
     imports,
     ledger,
     limits,
+    monitoring,
     reports,
     webhooks,
 )
 from tradecredit.bootstrap import App
+from tradecredit.services.digest import send_daily_digest
+from tradecredit.services.monitor_schedule import MonitorScheduler
 from tradecredit.services.webhook_dispatch import DeliveryConfig, Dispatcher
 
 API_PREFIX = "/api/v1"
 # The order check first: FastAPI tries routes in order, and an ERP calls it before every order.
 ROUTERS: tuple[APIRouter, ...] = (limits.router, buyers.router, ledger.router, imports.router, reports.router,
                                    countries.router, assessments.router, advisor.router, events.router, admin.router,
-                                   webhooks.router, digest.router, alerts.router)
+                                   webhooks.router, digest.router, alerts.router, monitoring.router)
 
 
 def api_router() -> APIRouter:
@@ -43,20 +46,30 @@ def api_router() -> APIRouter:
 
 
 def lifespan(tc: App) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Runs the webhook dispatcher beside the server (setting ``webhook_dispatcher``); stops it on shutdown.
-    Each worker process runs one; they claim deliveries, so none is sent twice."""
+    """Runs the webhook dispatcher (setting ``webhook_dispatcher``) and the daily monitoring run (setting
+    ``monitor_scheduler``) beside the server; stops them on shutdown. Each worker process runs both; the
+    dispatcher's workers claim deliveries, so none is sent twice, and only one worker runs the day's monitoring."""
 
     @asynccontextmanager
     async def running(_: FastAPI) -> AsyncIterator[None]:
-        if not tc.settings.webhook_dispatcher:
-            yield
-            return
-        dispatcher = Dispatcher(tc.uow, tc.clock, DeliveryConfig.from_settings(tc.settings))
-        dispatcher.start()
+        settings = tc.settings
+        dispatcher = (Dispatcher(tc.uow, tc.clock, DeliveryConfig.from_settings(settings))
+                      if settings.webhook_dispatcher else None)
+        mailing = settings.smtp_host and settings.smtp_from  # then the day's e-mail digest follows the day's run
+        digest = (lambda day: send_daily_digest(tc.uow, settings, as_of=day)) if mailing else None
+        scheduler = (MonitorScheduler(tc.uow, tc.clock, daily_at=settings.monitor_daily_time(),
+                                      policy=settings.signal_policy(), base_currency=settings.base_currency,
+                                      after_run=digest)
+                     if settings.monitor_scheduler else None)
+        for task in (dispatcher, scheduler):
+            if task is not None:
+                task.start()
         try:
             yield
         finally:
-            await dispatcher.stop()
+            for task in (dispatcher, scheduler):
+                if task is not None:
+                    await task.stop()
 
     return running
 

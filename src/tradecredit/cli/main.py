@@ -16,6 +16,7 @@ from tradecredit.cli import (
     ledger,
     limits,
     model,
+    monitor,
     orders,
     reports,
     score,
@@ -25,6 +26,7 @@ from tradecredit.cli import (
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day
 from tradecredit.services.assessment import AssessmentConfig, assess_all
 from tradecredit.services.demo import LOAD_ORDER, load_demo
+from tradecredit.services.monitoring import run_monitor
 
 # A worker imports the model stack (LightGBM, scikit-learn, Polars) before it answers the supervisor's health
 # check: about 3 s on an idle 2-core machine, 10 s on a busy one, more than uvicorn's default of 5 s.
@@ -49,6 +51,7 @@ app.add_typer(digest.app, name="digest")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(alerts.watch_app, name="watch")
 app.add_typer(alerts.blocks_app, name="blocks")
+app.add_typer(monitor.app, name="monitor")
 
 
 @app.command()
@@ -90,6 +93,9 @@ def demo(
         run = assess_all(tc.uow(), actor=actor(), config=AssessmentConfig.from_settings(tc.settings),
                          trigger="demo portfolio loaded")
         console.print(f"{'assessed':12} {run.assessed:>8} buyers")
+        watched = run_monitor(tc.uow, actor=actor(), policy=tc.settings.signal_policy(),
+                              base_currency=tc.settings.base_currency)
+        console.print(f"{'alerts':12} {watched.opened:>8} opened by the monitoring run")
 
 
 @app.command()

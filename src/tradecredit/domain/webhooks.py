@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from tradecredit.domain.errors import ValidationError
 
 __all__ = [
+    "ALERT_EVENTS",
     "DEFAULT_RETRY_DELAYS",
     "EVENT_TYPES",
     "ORDER_EVENTS",
@@ -60,9 +61,14 @@ ORDER_EVENTS = (
     EventType("order.released", "a credit manager released a held order"),
     EventType("order.rejected", "a credit manager rejected a held order"),
 )
+ALERT_EVENTS = (
+    EventType("alert.opened", "the monitoring run opened an early-warning alert"),
+    EventType("alert.escalated", "the monitoring run raised an open alert's severity"),
+    EventType("alert.closed", "the monitoring run closed an alert whose condition is gone"),
+)
 # The registry: endpoints subscribe to these names. An area adds its events by defining its own tuple (as
 # ORDER_EVENTS above) and concatenating it here, so the registry is complete whatever modules a process imported.
-EVENT_TYPES: tuple[EventType, ...] = ORDER_EVENTS
+EVENT_TYPES: tuple[EventType, ...] = ORDER_EVENTS + ALERT_EVENTS
 PING = EventType("ping", "a test event sent on request to one endpoint; nobody subscribes to it")
 
 

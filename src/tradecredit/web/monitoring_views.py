@@ -53,6 +53,8 @@ ACTION_LABELS = {
 EVENT_LABELS = {
     "opened": N_("Signal raised"),
     "updated": N_("New evidence"),
+    "escalated": N_("Escalated"),
+    "snooze_ended": N_("Snooze ended"),
     "closed": N_("Condition gone"),
     "acknowledged": N_("Acknowledged"),
     "snoozed": N_("Snoozed"),

@@ -1,0 +1,74 @@
+"""`tradecredit monitor`: run the early-warning monitoring for a day, and list the runs."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from tradecredit.cli.common import actor, console, handled, open_app, parse_day
+from tradecredit.services.monitoring import RunSummary, list_runs, run_monitor
+from tradecredit.services.reports import as_document
+
+app = typer.Typer(help="Early-warning monitoring: evaluate every buyer and keep the alerts up to date.",
+                  invoke_without_command=True)
+SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+@app.callback()
+def monitor(
+    ctx: typer.Context,
+    as_of: str | None = typer.Option(None, "--as-of", help="the day to monitor, YYYY-MM-DD (default today)"),
+    as_json: bool = typer.Option(False, "--json", help="print the run's summary as JSON"),
+) -> None:
+    """Run the monitoring for a day (safe to run again: a second run of the same day changes nothing)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with handled():
+        tc = open_app()
+        day = parse_day(as_of, tc)
+        with Progress(console=console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("monitoring", total=None)
+            summary = run_monitor(tc.uow, as_of=day, actor=actor(), policy=tc.settings.signal_policy(),
+                                  base_currency=tc.settings.base_currency,
+                                  progress=lambda step, done, total: bar.update(task, completed=done, total=total,
+                                                                                description=step))
+        if as_json:
+            console.print(json.dumps(as_document(summary), ensure_ascii=False), soft_wrap=True)
+            return
+        _print(summary)
+
+
+def _print(summary: RunSummary) -> None:
+    console.print(f"Monitoring run {summary.id} for {summary.as_of}: {summary.buyers} buyers; {summary.opened} "
+                  f"alert(s) opened, {summary.updated} updated ({summary.escalated} escalated), {summary.closed} "
+                  f"closed, {summary.snooze_ended} back from a snooze.", highlight=False)
+    if not summary.top:
+        return
+    table = Table("buyer", "signal", "severity", "status", "what", title="Top alerts", title_justify="left")
+    for line in summary.top:
+        table.add_row(line.ref, line.code, f"[{SEVERITY_STYLE[line.severity]}]{line.severity}[/]", line.status,
+                      line.text_en)
+    console.print(table)
+
+
+@app.command("runs")
+def runs(
+    limit: int = typer.Option(20, min=1, max=1000, help="how many, newest first"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The latest monitoring runs: the day, who ran it, and what it changed."""
+    with handled():
+        found = list_runs(open_app().uow(), limit=limit)
+        if as_json:
+            console.print(json.dumps([as_document(run) for run in found]), soft_wrap=True)
+            return
+        table = Table("run", "as of", "actor", "started", "seconds", "buyers", "opened", "updated", "closed",
+                      title=f"{len(found)} run(s)", title_justify="left")
+        for run in found:
+            seconds = (run.finished_at - run.started_at).total_seconds()
+            table.add_row(str(run.id), str(run.as_of), run.actor, f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+                          f"{seconds:.1f}", str(run.buyers), str(run.opened), str(run.updated), str(run.closed))
+        console.print(table)
