@@ -20,15 +20,15 @@ def test_lead_times_misses_and_false_alerts_by_hand() -> None:
         2: [date(2024, 1, 31)],  # event 2026-06-01: the alert is more than a year before → a miss
         3: [date(2025, 6, 30)],  # no event, alerted 17 months before the end → a false alert
         4: [date(2026, 8, 31)],  # no event, alerted 3 months before the end → pending
-        6: [date(2026, 7, 1)],  # event the same day → 0 days
+        6: [date(2026, 7, 1)],  # alerted on the day of the event: too late, a miss
     }
     events = {1: date(2026, 5, 15), 2: date(2026, 6, 1), 6: date(2026, 7, 1), 9: date(2026, 1, 1)}
     score = score_backtest(buyers={1, 2, 3, 4, 5, 6}, alerts=alerts, events=events, end=END)
     # Buyer 9 is not in the replayed book: ignored.
-    assert (score.buyers, score.with_event, score.detected, score.missed, score.lead_days) == (6, 3, 2, (2,), (0, 104))
+    assert (score.buyers, score.with_event, score.detected, score.missed, score.lead_days) == (6, 3, 1, (2, 6), (104,))
     assert (score.without_event, score.false_alerts, score.pending) == (3, 1, 1)
-    assert score.detection_rate == pytest.approx(2 / 3)
-    assert score.median_lead_days == 52
+    assert score.detection_rate == pytest.approx(1 / 3)
+    assert score.median_lead_days == 104
     assert score.false_alert_rate == pytest.approx(1 / 2)  # buyers 3 and 5 can be judged; 3 was alerted
 
 
@@ -50,7 +50,7 @@ def test_every_buyer_with_an_event_is_detected_or_missed_and_rates_stay_in_range
     events = {b: start + timedelta(days=d) for b, d in event_days.items()}
     score = score_backtest(buyers=set(range(1, 31)), alerts=alerts, events=events, end=start + timedelta(days=1500))
     assert score.detected + len(score.missed) == score.with_event
-    assert all(0 <= lead <= score.horizon_days for lead in score.lead_days)
+    assert all(0 < lead <= score.horizon_days for lead in score.lead_days)
     assert score.false_alerts + score.pending <= score.without_event
     for rate in (score.detection_rate, score.false_alert_rate):
         assert rate is None or 0 <= rate <= 1

@@ -9,6 +9,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day
+from tradecredit.services.backtest import BacktestReport, run_backtest
 from tradecredit.services.monitoring import RunSummary, list_runs, run_monitor
 from tradecredit.services.reports import as_document
 
@@ -72,3 +73,54 @@ def runs(
             table.add_row(str(run.id), str(run.as_of), run.actor, f"{run.started_at:%Y-%m-%d %H:%M:%S}",
                           f"{seconds:.1f}", str(run.buyers), str(run.opened), str(run.updated), str(run.closed))
         console.print(table)
+
+
+@app.command("backtest")
+def backtest(
+    start: str | None = typer.Option(None, "--from", help="first month to replay, YYYY-MM-DD (default 24 months "
+                                                          "before --to)"),
+    end: str | None = typer.Option(None, "--to", help="last day to replay, YYYY-MM-DD (default today)"),
+    horizon_days: int = typer.Option(365, "--horizon-days", min=1, max=3650,
+                                     help="how far before an event an alert still counts as its warning"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Replay the ledger month by month: how many days before an insolvency or 90 days past due the first
+    critical alert fired, and how often buyers without an event were alerted (nothing is written)."""
+    with handled():
+        tc = open_app()
+        first = parse_day(start, tc, field="--from") if start else None
+        last = parse_day(end, tc, field="--to") if end else None
+        with Progress(console=console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("replaying", total=None)
+            report = run_backtest(tc.uow, policy=tc.settings.signal_policy(), base_currency=tc.settings.base_currency,
+                                  start=first, end=last, horizon_days=horizon_days,
+                                  progress=lambda step, done, total: bar.update(task, completed=done, total=total,
+                                                                                description=step))
+        if as_json:
+            console.print(json.dumps(as_document(report), ensure_ascii=False), soft_wrap=True)
+            return
+        _print_backtest(report)
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _print_backtest(report: BacktestReport) -> None:
+    score = report.score
+    median = "–" if score.median_lead_days is None else f"{score.median_lead_days:.0f} days"
+    console.print(
+        f"Backtest {report.start} → {report.end} ({report.months} month ends, horizon {score.horizon_days} days): "
+        f"{score.buyers} buyers, {score.with_event} with a credit event.\n"
+        f"  detected before the event: {score.detected} of {score.with_event} ({_share(score.detection_rate)}), "
+        f"median lead {median}\n"
+        f"  false alerts: {score.false_alerts} of {score.without_event - score.pending} buyers without an event "
+        f"({_share(score.false_alert_rate)}); {score.pending} alerted too recently to judge", highlight=False)
+    if not report.events:
+        return
+    table = Table("buyer", "event", "kind", "first critical alert", "lead days", "signals",
+                  title="Credit events", title_justify="left")
+    for line in report.events:
+        table.add_row(line.ref, str(line.event_date), line.kind, str(line.first_alert or "missed"),
+                      "" if line.lead_days is None else str(line.lead_days), ", ".join(line.codes))
+    console.print(table)

@@ -3,7 +3,8 @@ buyer that never had one was alerted anyway.
 
 A **credit event** is an insolvency or the first day an invoice was 90 days past due and still open. For each buyer
 with an event in the replayed period, the **lead time** is the days from the first critical alert in the
-``horizon_days`` before the event to the event itself (0: the alert came on the day); no such alert is a **miss**.
+``horizon_days`` before the event to the event itself; an alert on the day of the event or after it is not a
+warning, so a buyer without an earlier one is a **miss**.
 A buyer **without** an event is a **false alert** when it had a critical alert at least ``horizon_days`` before
 the end of the period (so there was time for an event to follow and none did); a later alert is still open to
 judgement and counted apart (``pending``).
@@ -58,7 +59,7 @@ def score_backtest(*, buyers: set[int], alerts: Mapping[int, list[date]], events
     missed: list[int] = []
     for buyer in sorted(events.keys() & buyers):
         event = events[buyer]
-        before = [day for day in alerts.get(buyer, []) if event - horizon <= day <= event]
+        before = [day for day in alerts.get(buyer, []) if event - horizon <= day < event]
         if before:
             leads.append((event - min(before)).days)
         else:
