@@ -23,9 +23,9 @@ from tradecredit.store.tables import (
     StatementRecord,
 )
 
-CHUNK = 5000
+CHUNK = 5000  # bound parameters per IN list, well under SQLite's and PostgreSQL's limits
 _ALERTS: Any = AlertRecord.__table__  # Core tables: bulk writes without per-row ORM bookkeeping
-_ALERT_EVENTS: Any = AlertEventRecord.__table__  # bound parameters per IN list, well under SQLite's and PostgreSQL's limits
+_ALERT_EVENTS: Any = AlertEventRecord.__table__
 
 
 @dataclass(frozen=True, slots=True)
