@@ -24,6 +24,8 @@ from tradecredit.store.tables import (
 )
 
 CHUNK = 5000  # bound parameters per IN list, well under SQLite's and PostgreSQL's limits
+_ALERTS: Any = AlertRecord.__table__  # Core tables: bulk writes without per-row ORM bookkeeping
+_ALERT_EVENTS: Any = AlertEventRecord.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +108,11 @@ def open_alerts(session: Session) -> list[OpenAlert]:
 
 
 def insert_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert in one executemany; the new ids in the order of ``rows``."""
+    """Insert in one executemany (Core: no per-row ORM bookkeeping); the new ids in the order of ``rows``."""
     if not rows:
         return []
-    statement = insert(AlertRecord).returning(AlertRecord.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, list(rows)))
+    statement = insert(_ALERTS).returning(_ALERTS.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, list(rows)).scalars())
 
 
 def update_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -124,4 +126,4 @@ def update_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(AlertEventRecord), list(rows))
+        session.connection().execute(insert(_ALERT_EVENTS), list(rows))
