@@ -138,7 +138,7 @@ class Settings(BaseSettings):
         tuned: dict[str, Any] = {"utilisation": self.monitor_utilisation, "dbt_trend_days": self.monitor_dbt_trend_days,
                  "dbt_trend_critical_days": 2 * self.monitor_dbt_trend_days, "overdue_days": self.monitor_overdue_days,
                  "concentration": self.monitor_concentration, "concentration_critical": 2 * self.monitor_concentration,
-                 "stale_months": self.stale_statement_months}
+                 "stale_months": self.stale_statement_months, "overdue_residual": self.hold_residual}
         watch: dict[str, Any] = {name: min(value, tuned.get(name, value))
                                  for name, value in WATCH_LIST_OVERRIDES.items()}
         return SignalPolicy(**tuned, watch_list=watch)

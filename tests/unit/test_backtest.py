@@ -78,3 +78,24 @@ def test_the_first_material_invoice_ninety_days_past_due_is_the_buyers_credit_ev
     assert found == {10: date(2026, 6, 1), 12: date(2026, 5, 1)}
     with pytest.raises(ValidationError, match=r"rates: expected a rate for every invoice currency; none for \['USD'\]"):
         first_past_due(invoices, settlements, days=90, end=date(2026, 11, 30), rates={"EUR": 1.0}, materiality=100.0)
+
+
+def test_disputed_invoices_and_small_residuals_are_not_overdue_for_monitoring() -> None:
+    import polars as pl
+
+    from tradecredit.engine.analytics import INVOICE_SCHEMA, SETTLEMENT_SCHEMA
+    from tradecredit.engine.monitoring import ledger_facts
+
+    as_of = date(2026, 11, 30)
+    invoices = pl.DataFrame([
+        (1, 10, 10, date(2026, 6, 1), date(2026, 7, 1), "EUR", 1000.0, True),  # 152 days, disputed
+        (2, 10, 10, date(2026, 7, 1), date(2026, 8, 1), "EUR", 1000.0, False),  # 121 days, 30.00 left
+        (3, 10, 10, date(2026, 9, 1), date(2026, 10, 1), "EUR", 500.0, False),  # 60 days, all open
+    ], schema=dict(INVOICE_SCHEMA), orient="row")
+    settlements = pl.DataFrame([(2, date(2026, 9, 1), 970.0, "payment")], schema=dict(SETTLEMENT_SCHEMA),
+                               orient="row")
+    facts, overdue = ledger_facts(invoices, settlements, as_of=as_of, rates={"EUR": 1.0}, base_currency="EUR",
+                                  base_minor_unit=2, overdue_more_than=30, residual_minor=5000)
+    # Exposure counts everything open: 1000 + 30 + 500 = 1,530.00; overdue only invoice 3.
+    assert facts.select("open_minor", "oldest_days_past_due").row(0) == (153000, 60)
+    assert overdue["invoice_id"].to_list() == [3]

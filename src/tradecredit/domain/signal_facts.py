@@ -152,6 +152,7 @@ class SignalPolicy:
     dbt_trend_critical_days: float = 20.0
     overdue_days: int = 30  # an invoice more than this many days overdue
     overdue_critical_days: int = 90
+    overdue_residual: Decimal = Decimal(50)  # disputed invoices, and those with this much or less open, never count
     utilisation: Decimal = Decimal("0.90")  # exposure / limit at or above this
     over_limit_critical: Decimal = Decimal("0.10")  # exposure above the limit by more than this share of it
     broken_promises_critical: int = 2

@@ -141,7 +141,8 @@ def read_facts(uow: SqlUnitOfWork, *, as_of: date, base_currency: str, policy: S
     snap = ledger_snapshot(uow, as_of=as_of, base_currency=base_currency)
     ledger, overdue = ledger_facts(snap.invoices, snap.settlements, as_of=as_of, rates=snap.rates,
                                    base_currency=base_currency, base_minor_unit=snap.exponent,
-                                   overdue_more_than=overdue_floor(policy))
+                                   overdue_more_than=overdue_floor(policy),
+                                   residual_minor=int(policy.overdue_residual.scaleb(snap.exponent)))
     refs = reads.invoice_refs(uow.session, overdue["invoice_id"].to_list())
     since = window(uow, as_of=as_of)
     events: dict[int, list[EventFact]] = {}
