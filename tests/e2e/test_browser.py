@@ -30,6 +30,7 @@ from tradecredit.services.assessment import AssessmentConfig, assess_all, assess
 from tradecredit.services.buyers import search_buyers
 from tradecredit.services.demo import load_demo
 from tradecredit.services.limits import buyer_limits, decide_request, request_limit, set_authority
+from tradecredit.services.monitoring import run_monitor
 from tradecredit.services.orders import check
 from tradecredit.services.users import add_user
 from tradecredit.web.i18n import formatter
@@ -301,3 +302,36 @@ def test_a_credit_manager_releases_a_held_order_and_reads_a_buyers_limits(served
     expect(page).to_have_url(re.compile(rf"/buyers/{chosen[0]}#limits$"))  # a partial, not a page load
     shoot_part(page, "#terms-calculator", "buyer-calculator")
     assert problems == [], problems
+
+
+def test_an_analyst_works_the_alerts_inbox_and_reads_the_heat_map(served: Served, page: Page) -> None:
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    tc = served.tc
+    summary = run_monitor(tc.uow, as_of=TODAY, actor="test", policy=tc.settings.signal_policy(),
+                          base_currency="EUR")
+    assert summary.opened > 0
+    add_user(tc.uow(), username="li", password=PASSWORD, role="analyst", actor="test")
+
+    page.goto(served.url + "/login")
+    page.get_by_label("User name").fill("li")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Alerts", exact=True).click()
+    expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+    cards = page.locator("section.alert-item")
+    expect(page.locator(".result-count")).to_have_text(f"{summary.opened} alerts")  # all open, 25 to a page
+    expect(cards).to_have_count(min(summary.opened, 25))
+    shoot(page, "alerts", docs=True)
+    first = cards.first
+    alert_id = first.get_attribute("data-alert")
+    first.locator("form.acknowledge-form").get_by_role("button", name="Acknowledge").click()
+    expect(page.locator("#alert-notice")).to_contain_text(f"Alert {alert_id} acknowledged.")
+    expect(page.locator(f"#alert-{alert_id} .alert-status")).to_have_text("Acknowledged")
+
+    page.get_by_role("link", name="Early warning", exact=True).click()
+    expect(page.get_by_role("heading", name="Early-warning heat map")).to_be_visible()
+    expect(page.locator("#heatmap-total")).not_to_be_empty()
+    shoot(page, "heatmap", docs=True)
+    assert problems == []
