@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     monitor_utilisation: Decimal = Field(default=Decimal("0.90"), gt=0, le=1)
     monitor_dbt_trend_days: float = Field(default=10.0, ge=0, le=365)
     monitor_overdue_days: int = Field(default=30, ge=0, le=365)
+    monitor_overdue_critical_days: int = Field(default=90, ge=1, le=3650)
     monitor_concentration: Decimal = Field(default=Decimal("0.10"), gt=0, lt=1)
     monitor_daily_at: str = "06:00"
     monitor_scheduler: bool = True
@@ -137,6 +138,7 @@ class Settings(BaseSettings):
         keeps its tighter values, or a setting's own when that is tighter still."""
         tuned: dict[str, Any] = {"utilisation": self.monitor_utilisation, "dbt_trend_days": self.monitor_dbt_trend_days,
                  "dbt_trend_critical_days": 2 * self.monitor_dbt_trend_days, "overdue_days": self.monitor_overdue_days,
+                 "overdue_critical_days": self.monitor_overdue_critical_days,
                  "concentration": self.monitor_concentration, "concentration_critical": 2 * self.monitor_concentration,
                  "stale_months": self.stale_statement_months, "overdue_residual": self.hold_residual}
         watch: dict[str, Any] = {name: min(value, tuned.get(name, value))

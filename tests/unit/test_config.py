@@ -48,3 +48,15 @@ def test_the_advisor_reads_its_charges_from_the_settings(monkeypatch: pytest.Mon
     monkeypatch.setenv("TRADECREDIT_ADVISOR_TOLERANCE", "1.5")
     with pytest.raises(ValidationError, match="advisor_tolerance"):
         Settings()
+
+
+def test_the_critical_overdue_age_is_a_setting_and_the_watch_list_stays_tighter(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", "/nonexistent.toml")
+    assert Settings().signal_policy().overdue_critical_days == 90
+    monkeypatch.setenv("TRADECREDIT_MONITOR_OVERDUE_CRITICAL_DAYS", "45")
+    policy = Settings().signal_policy()
+    assert (policy.overdue_critical_days, policy.watch_list["overdue_critical_days"]) == (45, 45)
+    monkeypatch.setenv("TRADECREDIT_MONITOR_OVERDUE_CRITICAL_DAYS", "0")
+    with pytest.raises(ValidationError, match="monitor_overdue_critical_days"):
+        Settings()
