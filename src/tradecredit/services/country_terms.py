@@ -8,12 +8,11 @@ server process sees a change within ``seconds``.
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 
 from tradecredit.domain.country import PaymentTerms, TermsPolicy
 from tradecredit.services.country import CHANGES, allowed_terms, country_grade_in, settings_in
+from tradecredit.services.ttl_cache import TtlCache
 from tradecredit.store.uow import SqlUnitOfWork
 
 CACHE_SECONDS = 5.0
@@ -24,19 +23,15 @@ class CountryTerms:
 
     def __init__(self, policy: TermsPolicy, seconds: float = CACHE_SECONDS) -> None:
         self.policy = policy
-        self.seconds = seconds
-        self._entries: dict[tuple[str, date], tuple[PaymentTerms | None, float, int]] = {}
-        self._lock = threading.Lock()
+        # The value in a 1-tuple: "no rule" (None) is an answer worth caching too.
+        self._cache: TtlCache[tuple[str, date], tuple[PaymentTerms | None]] = TtlCache(seconds)
 
     def terms(self, uow: SqlUnitOfWork, country: str, day: date) -> PaymentTerms | None:
         """Inside an open unit of work (read only on a miss)."""
-        entry = self._entries.get((country, day))
-        if entry is not None and entry[1] > time.monotonic() and entry[2] == CHANGES.value:
-            return entry[0]
         generation = CHANGES.value
+        cached = self._cache.get((country, day), generation)
+        if cached is not None:
+            return cached[0]
         value = allowed_terms(country_grade_in(uow, country=country, on=day), settings_in(uow, country), self.policy)
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[(country, day)] = (value, time.monotonic() + self.seconds, generation)
+        self._cache.put((country, day), (value,), generation)
         return value

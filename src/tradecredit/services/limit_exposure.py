@@ -55,16 +55,6 @@ def fx_table(uow: SqlUnitOfWork, day: date, base: str, currencies: set[str]) -> 
     return FxTable(base, uow.fx.latest(day)) if currencies - {base} else FxTable(base)
 
 
-def read_items(uow: SqlUnitOfWork, holder_id: int, *, group: bool, day: date) -> list[Any]:
-    """Open invoices and open orders of one buyer, or of the group below ``holder_id`` (rows of
-    :func:`store.limits.exposure_items`)."""
-    return limit_queries.exposure_items(uow.session, holder_id, group=group, as_of=day)
-
-
-def items_table(uow: SqlUnitOfWork, items: Sequence[Any], day: date, base: str) -> FxTable:
-    return fx_table(uow, day, base, {row.currency for row in items})
-
-
 def exposure_from(items: Sequence[Any], *, table: FxTable, day: date, base: str,
                   buckets: Sequence[str]) -> Exposure:
     """The buckets of these rows (all of one buyer, or of a whole group), in the base currency."""
@@ -88,5 +78,6 @@ def exposure_of(uow: SqlUnitOfWork, holder_id: int, *, group: bool, day: date, b
                 buckets: Sequence[str]) -> Exposure:
     """The buyer's exposure, or its whole group's when ``group`` (``holder_id`` is then the top-level buyer).
     Inside an open unit of work; raises FxRateMissing when an amount's currency has no rate."""
-    items = read_items(uow, holder_id, group=group, day=day)
-    return exposure_from(items, table=items_table(uow, items, day, base), day=day, base=base, buckets=buckets)
+    items = limit_queries.exposure_items(uow.session, holder_id, group=group, as_of=day)
+    table = fx_table(uow, day, base, {row.currency for row in items})
+    return exposure_from(items, table=table, day=day, base=base, buckets=buckets)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +21,7 @@ from tradecredit.domain.users import (
     check_role,
     check_username,
 )
+from tradecredit.services.ttl_cache import TtlCache
 from tradecredit.store.tables import UserRecord
 from tradecredit.store.uow import SqlUnitOfWork
 
@@ -169,31 +168,8 @@ def issue_token(uow: SqlUnitOfWork, *, username: str, name: str, actor: str) -> 
         return IssuedToken(token, label, record.username)
 
 
-class _TokenCache:
-    """Principals of recently checked tokens (by digest), each trusted for :data:`TOKEN_CACHE_SECONDS`."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[Principal, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, digest: str) -> Principal | None:
-        entry = self._entries.get(digest)
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
-
-    def put(self, digest: str, principal: Principal) -> None:
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[digest] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_token_cache = _TokenCache()
+# Principals of recently checked tokens (by digest), each trusted for TOKEN_CACHE_SECONDS.
+_token_cache: TtlCache[str, Principal] = TtlCache(TOKEN_CACHE_SECONDS)
 
 
 def token_principal(uow: SqlUnitOfWork, token: str) -> Principal:

@@ -184,7 +184,3 @@ class CreditBlockRepository:
         query = (select(CreditBlockRecord).where(CreditBlockRecord.buyer_id == buyer_id)
                  .order_by(CreditBlockRecord.id.desc()))
         return list(self.session.scalars(query))
-
-    def blocked_buyer_ids(self) -> set[int]:
-        return set(self.session.scalars(select(CreditBlockRecord.buyer_id)
-                                        .where(CreditBlockRecord.lifted_at.is_(None))))

@@ -86,7 +86,6 @@ class OrderCheckStore:
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
-        self.engine = engine
         self.write_first = dialect.name == "sqlite"  # BEGIN IMMEDIATE instead of a row lock
         self.subject = Prepared(_subject_statement(), dialect)
         self.root = Prepared(ROOT, dialect)
