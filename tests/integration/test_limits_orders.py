@@ -227,7 +227,7 @@ def test_a_group_limit_counts_every_member(book: App) -> None:
     # The group's open invoices: I1 1000 + I2 500 (S) + I3 2000 (P) = 3500; headroom 1500.
     held = order(book, "S", "O1", "1600", hold_overdue_days=60)
     assert [r["code"] for r in held.reasons] == ["over_limit"]
-    assert held.figures["checked_against"] == "group"
+    assert (held.figures["checked_against"], held.figures["group"]["holder"]) == ("group", "P")
     assert held.figures["group"]["exposure"] == "3500.00"
     assert order(book, "S", "O2", "1500", hold_overdue_days=60).outcome == "release"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -131,6 +132,22 @@ def json_data(payload: dict[str, Any]) -> dict[str, Any]:
 
     document: dict[str, Any] = json.loads(json.dumps(payload, default=convert, ensure_ascii=False))
     return document
+
+
+def outbox_rows(endpoint_ids: list[int], event_type: str, payload: dict[str, Any],
+                now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """(event id, the pending delivery rows of one event for these endpoints): what every sender of an event
+    writes to the outbox in its own transaction. The payload is converted once (:func:`json_data`) and only when
+    somebody is subscribed."""
+    event_id = str(uuid.uuid4())
+    if not endpoint_ids:
+        return event_id, []
+    data = json_data(payload)
+    return event_id, [
+        {"endpoint_id": endpoint_id, "event_type": event_type, "event_id": event_id, "payload": data,
+         "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "last_attempt_at": None,
+         "last_status_code": None, "last_error": None, "created_at": now, "delivered_at": None}
+        for endpoint_id in endpoint_ids]
 
 
 def encode_event(*, event_id: str, event_type: str, created_at: datetime, data: dict[str, Any]) -> bytes:

@@ -26,6 +26,10 @@ class CountryTerms:
         # The value in a 1-tuple: "no rule" (None) is an answer worth caching too.
         self._cache: TtlCache[tuple[str, date], tuple[PaymentTerms | None]] = TtlCache(seconds)
 
+    def cached(self, country: str, day: date) -> tuple[PaymentTerms | None] | None:
+        """The terms in a 1-tuple while they are cached; None on a miss (then :meth:`terms` reads them)."""
+        return self._cache.get((country, day), CHANGES.value)
+
     def terms(self, uow: SqlUnitOfWork, country: str, day: date) -> PaymentTerms | None:
         """Inside an open unit of work (read only on a miss)."""
         generation = CHANGES.value

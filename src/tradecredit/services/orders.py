@@ -15,13 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from tradecredit.config import Settings
+from tradecredit.domain.country import PaymentTerms
 from tradecredit.domain.errors import Conflict, NotFound, StaleVersion, ValidationError
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.limits import LimitKind, LimitScope, LimitTerm, limit_in_force
 from tradecredit.domain.money import check_currency, parse_amount, round_money
 from tradecredit.domain.order_check import CheckInputs, CheckPolicy, Outcome, check_order
 from tradecredit.services.country_terms import CountryTerms
-from tradecredit.services.limit_exposure import Exposure, exposure_from, fx_table, overdue_beyond
+from tradecredit.services.limit_exposure import Exposure, exposure_from, overdue_beyond
 from tradecredit.services.paging import check_page
 from tradecredit.services.webhooks import enqueue
 from tradecredit.store.order_checks import OrderCheckStore, OrderCheckTransaction, Subject
@@ -85,15 +86,15 @@ def _view(record: OrderCheckRecord, ref: str, name: str, base: str) -> OrderChec
                           name)
 
 
-def _notify(uow: SqlUnitOfWork, view: OrderCheckView) -> None:
-    """Queue ``order.held`` / ``order.released`` / ``order.rejected`` for the subscribed webhooks, in this
-    transaction. A check that releases at once sends nothing: the caller has the answer already."""
-    enqueue(uow, f"order.{view.status}", {
+def _event(view: OrderCheckView) -> dict[str, Any]:
+    """The data of ``order.held`` / ``order.released`` / ``order.rejected``. A check that releases at once sends
+    nothing: the caller has the answer already."""
+    return {
         "order_ref": view.order_ref, "buyer": view.buyer, "amount": round_money(view.amount, view.currency),
         "currency": view.currency, "ship_date": view.ship_date, "status": view.status,
         "reasons": [reason["code"] for reason in view.reasons], "checked_at": view.checked_at,
         "resolved_by": view.resolved_by, "resolution_reason": view.resolution_reason, "version": view.version,
-        "released_amount": view.released_amount})
+        "released_amount": view.released_amount}
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,9 @@ def _binding(own: _Position, group: _Position | None) -> _Position:
 
 def check(uow: SqlUnitOfWork, *, ref: str, order_ref: str, amount: Decimal, currency: str, ship_date: date,
           actor: str, config: OrderCheckConfig) -> OrderCheckView:
+    """Check one order in one transaction of its own (:meth:`OrderCheckStore.transaction`). ``uow`` serves the
+    rare reads the prepared statements do not cover, each outside that transaction: the stored answer for a
+    repeated order, and a country's terms when they are not cached (then the check starts again)."""
     code = check_currency(currency)
     order_amount = parse_amount(amount, code)
     if order_amount <= 0:
@@ -152,50 +156,89 @@ def check(uow: SqlUnitOfWork, *, ref: str, order_ref: str, amount: Decimal, curr
     order_ref = order_ref.strip()
     if not order_ref or len(order_ref) > 64:
         raise ValidationError("order_ref", "expected an order reference of 1–64 characters")
-    with uow.gate, uow:
-        tx = config.store.begin(uow.session)
-        buyer = tx.subject(ref)
+    request = _Request(ref, order_ref, order_amount, code, ship_date, actor)
+    answer = _attempt(uow, request, config)
+    if isinstance(answer, _TermsMissing):
+        with uow:
+            config.country_terms.terms(uow, answer.country, answer.day)
+        answer = _attempt(uow, request, config)
+    if isinstance(answer, _Repeated):
+        return _repeated(uow, request, answer.buyer, config.base_currency)
+    assert isinstance(answer, OrderCheckView), "the country's terms were cached a moment ago"
+    return answer
+
+
+@dataclass(frozen=True)
+class _Request:
+    ref: str
+    order_ref: str
+    amount: Decimal
+    currency: str
+    ship_date: date
+    actor: str
+
+
+@dataclass(frozen=True)
+class _Repeated:
+    buyer: Subject
+
+
+@dataclass(frozen=True)
+class _TermsMissing:
+    country: str
+    day: date
+
+
+def _attempt(uow: SqlUnitOfWork, request: _Request, config: OrderCheckConfig) -> OrderCheckView | _Repeated | \
+        _TermsMissing:
+    with uow.gate, config.store.transaction() as tx:
+        buyer = tx.subject(request.ref)
         if buyer is None:
-            raise NotFound("buyer", ref)
+            raise NotFound("buyer", request.ref)
         root = buyer.id if buyer.parent_id is None else tx.group_root(buyer.id)
         tx.lock(root)
-        if tx.order_known(order_ref):
-            return _repeated(uow, order_ref, buyer, order_amount, code, config.base_currency)
-        return _checked(uow, tx, buyer, root, order_ref, order_amount, code, ship_date, actor, config)
+        if tx.order_known(request.order_ref):
+            return _Repeated(buyer)
+        day = uow.clock.today()
+        terms = config.country_terms.cached(buyer.country, day)
+        if terms is None:
+            return _TermsMissing(buyer.country, day)
+        view = _checked(tx, buyer, root, request, terms[0], day, uow.clock.now(), config)
+        tx.commit()
+        return view
 
 
-def _repeated(uow: SqlUnitOfWork, order_ref: str, buyer: Subject, amount: Decimal, code: str,
-              base: str) -> OrderCheckView:
+def _repeated(uow: SqlUnitOfWork, request: _Request, buyer: Subject, base: str) -> OrderCheckView:
     """The ERP sent an order again: the stored answer when the figures match, else a conflict."""
-    existing = uow.orders.find(order_ref)
-    assert existing is not None
-    if (existing.buyer_id, existing.amount, existing.currency) != (buyer.id, amount, code):
-        raise Conflict(f"order {order_ref} was already checked with other figures")
-    return _view(existing, buyer.ref, buyer.name, base)
+    with uow:
+        existing = uow.orders.find(request.order_ref)
+        assert existing is not None, "order checks are never deleted"
+        if (existing.buyer_id, existing.amount, existing.currency) != (buyer.id, request.amount, request.currency):
+            raise Conflict(f"order {request.order_ref} was already checked with other figures")
+        return _view(existing, buyer.ref, buyer.name, base)
 
 
-def _checked(uow: SqlUnitOfWork, tx: OrderCheckTransaction, buyer: Subject, root: int, order_ref: str,
-             amount: Decimal, code: str, ship_date: date, actor: str, config: OrderCheckConfig) -> OrderCheckView:
-    """After the lock: three reads and one INSERT as prepared statements (:mod:`store.order_checks`); the ORM
-    only for what is rarely needed (rates for other currencies, the group's top-level ref, country terms missing
-    from the cache). The row is the check's record (who, when, the inputs and every reason), so no separate audit
-    event is written for it."""
-    base, day = config.base_currency, uow.clock.today()
+def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: _Request, terms: PaymentTerms | None,
+             day: date, now: datetime, config: OrderCheckConfig) -> OrderCheckView:
+    """After the lock: the limits, the open items, one INSERT (and the outbox rows of a hold), all as prepared
+    statements (:mod:`store.order_checks`). The row is the check's record (who, when, the inputs and every
+    reason), so no separate audit event is written for it."""
+    base = config.base_currency
     rows = tx.limits(buyer.id, root)
     has_group = any(r.buyer_id == root and r.scope == LimitScope.GROUP.value for r in rows)
     items = tx.items(root if has_group else buyer.id, group=has_group, day=day)
-    table = fx_table(uow, day, base, {code} | {row.currency for row in items})
-    amount_base = round_money(amount * table.rate(code, day), base)
+    currencies = {request.currency} | {row.currency for row in items}
+    table = FxTable(base, tx.latest_rates(day)) if currencies - {base} else FxTable(base)
+    amount_base = round_money(request.amount * table.rate(request.currency, day), base)
     own_items = [row for row in items if row.buyer_id == buyer.id] if has_group else items
     own = _position(rows, own_items, holder=(buyer.id, buyer.ref), scope=LimitScope.BUYER, day=day, table=table,
                     config=config)
     group = None
     if has_group:
-        root_ref = buyer.ref if root == buyer.id else (uow.buyers.ref_of(root) or "")
+        root_ref = buyer.ref if root == buyer.id else tx.ref_of(root)
         group = _position(rows, items, holder=(root, root_ref), scope=LimitScope.GROUP, day=day, table=table,
                           config=config)
     binding = _binding(own, group)
-    terms = config.country_terms.terms(uow, buyer.country, day)
     result = check_order(CheckInputs(
         order_amount=amount_base, exposure=binding.exposure.total, limit=binding.amount,
         limit_under_review=binding.under_review,
@@ -203,19 +246,18 @@ def _checked(uow: SqlUnitOfWork, tx: OrderCheckTransaction, buyer: Subject, root
         grade=buyer.grade, country_terms=terms.value if terms else None, supply_suspended=buyer.blocked),
         config.policy)
     values: dict[str, Any] = {
-        "buyer_id": buyer.id, "order_ref": order_ref, "amount": amount, "currency": code, "amount_base": amount_base,
-        "ship_date": ship_date, "outcome": result.outcome.value,
-        "status": "released" if result.outcome is Outcome.RELEASE else "held",
+        "buyer_id": buyer.id, "order_ref": request.order_ref, "amount": request.amount,
+        "currency": request.currency, "amount_base": amount_base, "ship_date": request.ship_date,
+        "outcome": result.outcome.value, "status": "released" if result.outcome is Outcome.RELEASE else "held",
         "reasons": [{"code": r.code, "text": r.text, "figures": r.figures} for r in result.reasons],
-        "figures": {**_figures(own, group, amount_base), "checked_against": binding.scope}, "checked_by": actor,
-        "checked_at": uow.clock.now(), "resolved_by": None, "resolved_at": None, "resolution_reason": None,
-        "released_amount": None, "version": 1}
+        "figures": {**_figures(own, group, amount_base), "checked_against": binding.scope},
+        "checked_by": request.actor, "checked_at": now, "resolved_by": None, "resolved_at": None,
+        "resolution_reason": None, "released_amount": None, "version": 1}
     tx.insert(values)
     view = OrderCheckView(buyer=buyer.ref, buyer_name=buyer.name,
                           **{k: v for k, v in values.items() if k != "buyer_id"})
     if view.status == "held":
-        _notify(uow, view)
-    uow.commit()
+        tx.enqueue("order.held", _event(view), now)
     return view
 
 
@@ -252,7 +294,7 @@ def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: s
                          key=order_ref, before={"status": "held"}, after=after)
         ref, name = uow.buyers.labels([record.buyer_id])[record.buyer_id]
         view = _view(record, ref, name, base_currency)
-        _notify(uow, view)
+        enqueue(uow, f"order.{view.status}", _event(view))
         uow.commit()
         return view
 

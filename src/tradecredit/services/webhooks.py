@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tradecredit.domain.errors import Conflict, NotFound, StaleVersion, ValidationError
-from tradecredit.domain.webhooks import PING, DeliveryStatus, check_event_types, check_url, json_data
+from tradecredit.domain.webhooks import PING, DeliveryStatus, check_event_types, check_url, outbox_rows
 from tradecredit.services.paging import check_page
 from tradecredit.services.webhook_dispatch import DeliveryConfig, DispatchResult, deliver_pending
 from tradecredit.store.tables import WebhookDeliveryRecord, WebhookEndpointRecord
@@ -172,13 +172,8 @@ def enqueue(uow: SqlUnitOfWork, event_type: str, payload: dict[str, Any]) -> str
     if not uow.is_open:
         raise RuntimeError("enqueue joins the caller's transaction: call it inside `with uow:`, before commit()")
     (name,) = check_event_types([event_type])
-    data = json_data(payload)
-    event_id, now = str(uuid.uuid4()), uow.clock.now()
-    uow.webhook_deliveries.add_all([
-        {"endpoint_id": endpoint_id, "event_type": name, "event_id": event_id, "payload": data,
-         "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "last_attempt_at": None,
-         "last_status_code": None, "last_error": None, "created_at": now, "delivered_at": None}
-        for endpoint_id in uow.webhook_endpoints.subscribed(name)])
+    event_id, rows = outbox_rows(uow.webhook_endpoints.subscribed(name), name, payload, uow.clock.now())
+    uow.webhook_deliveries.add_all(rows)
     return event_id
 
 

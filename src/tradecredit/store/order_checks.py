@@ -6,26 +6,37 @@ orders → one INSERT → commit. The lock serialises checks of one group, so tw
 headroom cannot both be released: on PostgreSQL ``SELECT … FOR UPDATE`` of the group's top-level buyer row (checks
 of other groups run side by side); on SQLite, which has one writer at a time anyway, the transaction starts with
 ``BEGIN IMMEDIATE`` and so holds the write lock before its first read.
+
+The transaction runs on a pooled driver connection with no ORM session: a session's own bookkeeping (begin,
+flush, commit, close) cost about as much as the check's five reads. What the check rarely needs besides (rates
+for other currencies, the group's top-level ref, the webhook outbox of a hold) has its own prepared statement
+here too, so one connection and one transaction carry the whole check.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, insert, select
-from sqlalchemy.orm import Session
 
+from tradecredit.domain.fx import FxRate
+from tradecredit.domain.webhooks import outbox_rows
 from tradecredit.store.limits import ITEMS_OF_BUYER, ITEMS_OF_GROUP, ROOT
 from tradecredit.store.prepared import Prepared
+from tradecredit.store.repositories import LATEST_RATES
 from tradecredit.store.tables import (
     AssessmentRecord,
     BuyerRecord,
     CreditBlockRecord,
     CreditLimitRecord,
     OrderCheckRecord,
+    WebhookDeliveryRecord,
 )
+from tradecredit.store.webhooks import SUBSCRIPTIONS, subscribers
 
 
 class Subject(NamedTuple):
@@ -77,8 +88,13 @@ _LIMITS = (select(CreditLimitRecord.id, CreditLimitRecord.buyer_id, CreditLimitR
                   CreditLimitRecord.amount, CreditLimitRecord.valid_from, CreditLimitRecord.valid_to,
                   CreditLimitRecord.review_on)
            .where(CreditLimitRecord.buyer_id.in_([bindparam("buyer_id"), bindparam("root_id")])))
-_INSERT = insert(_ORDERS).values({column.name: bindparam(column.name, type_=column.type)
-                                  for column in _ORDERS.columns if column.name != "id"})
+_REF = select(_BUYERS.c.ref).where(_BUYERS.c.id == bindparam("buyer_id"))
+
+
+def _insert_all(table: Any) -> Any:
+    """INSERT of every column but the id, each value a parameter named after its column."""
+    return insert(table).values({column.name: bindparam(column.name, type_=column.type)
+                                 for column in table.columns if column.name != "id"})
 
 
 class OrderCheckStore:
@@ -86,33 +102,49 @@ class OrderCheckStore:
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
+        self._engine = engine
         self.write_first = dialect.name == "sqlite"  # BEGIN IMMEDIATE instead of a row lock
         self.subject = Prepared(_subject_statement(), dialect)
         self.root = Prepared(ROOT, dialect)
+        self.ref = Prepared(_REF, dialect)
         self.lock = Prepared(_LOCK, dialect)
         self.order_key = Prepared(_ORDER_KEY, dialect)
         self.limits = Prepared(_LIMITS, dialect)
         self.items_of_buyer = Prepared(ITEMS_OF_BUYER, dialect)
         self.items_of_group = Prepared(ITEMS_OF_GROUP, dialect)
-        self.insert = Prepared(_INSERT, dialect)
+        self.rates = Prepared(LATEST_RATES, dialect)
+        self.insert = Prepared(_insert_all(_ORDERS), dialect)
+        self.subscriptions = Prepared(SUBSCRIPTIONS, dialect)
+        self.outbox = Prepared(_insert_all(WebhookDeliveryRecord.__table__), dialect)
 
-    def begin(self, session: Session) -> OrderCheckTransaction:
-        """The check's statements on the unit of work's own connection, so whatever else the check writes through
-        the ORM (a webhook for a hold) commits or rolls back with it; the caller commits the unit of work."""
-        connection = session.connection().connection.dbapi_connection
-        assert connection is not None, "a connection under an open session"
-        if self.write_first:
-            connection.cursor().execute("BEGIN IMMEDIATE")
-        return OrderCheckTransaction(self, connection)
+    @contextmanager
+    def transaction(self) -> Iterator[OrderCheckTransaction]:
+        """One check's transaction on a pooled driver connection: ``commit()`` commits, anything else (an
+        exception, leaving without committing) rolls back; the connection goes back to the pool either way."""
+        connection = self._engine.raw_connection()
+        tx: OrderCheckTransaction | None = None
+        try:
+            cursor = connection.cursor()
+            if self.write_first:
+                cursor.execute("BEGIN IMMEDIATE")
+            tx = OrderCheckTransaction(self, connection, cursor)
+            yield tx
+        finally:
+            try:
+                if tx is None or not tx.committed:
+                    connection.rollback()
+            finally:
+                connection.close()
 
 
 class OrderCheckTransaction:
-    """One check's statements on the driver connection under a unit of work."""
+    """One check's statements on one driver connection."""
 
-    def __init__(self, store: OrderCheckStore, connection: Any) -> None:
+    def __init__(self, store: OrderCheckStore, connection: Any, cursor: Any) -> None:
         self._store = store
         self._connection = connection
-        self._cursor = connection.cursor()
+        self._cursor = cursor
+        self.committed = False
 
     def subject(self, ref: str) -> Subject | None:
         row = self._store.subject.first(self._cursor, {"ref": ref})
@@ -124,6 +156,10 @@ class OrderCheckTransaction:
     def group_root(self, buyer_id: int) -> int:
         row = self._store.root.first(self._cursor, {"buyer_id": buyer_id})
         return buyer_id if row is None or row[0] is None else int(row[0])
+
+    def ref_of(self, buyer_id: int) -> str:
+        row = self._store.ref.first(self._cursor, {"buyer_id": buyer_id})
+        return "" if row is None else str(row[0])
 
     def lock(self, buyer_id: int) -> None:
         """Serialise the checks of this group (``buyer_id`` is its top-level buyer) until commit or rollback."""
@@ -141,5 +177,21 @@ class OrderCheckTransaction:
         statement = self._store.items_of_group if group else self._store.items_of_buyer
         return [Item(*row) for row in statement.rows(self._cursor, {"holder_id": holder_id, "as_of": day})]
 
+    def latest_rates(self, day: date) -> list[FxRate]:
+        """The latest rate of each currency on or before ``day`` (only when an amount is in another currency)."""
+        return [FxRate(on, currency, rate) for on, currency, rate in self._store.rates.rows(self._cursor,
+                                                                                          {"on": day})]
+
     def insert(self, values: dict[str, Any]) -> None:
         self._store.insert.run(self._cursor, values)
+
+    def enqueue(self, event_type: str, payload: dict[str, Any], now: datetime) -> None:
+        """Queue the event for its subscribed webhook endpoints in this transaction (``services.webhooks`` does
+        the same through a unit of work)."""
+        endpoints = subscribers(self._store.subscriptions.rows(self._cursor, {}), event_type)
+        for row in outbox_rows(endpoints, event_type, payload, now)[1]:
+            self._store.outbox.run(self._cursor, row)
+
+    def commit(self) -> None:
+        self._connection.commit()
+        self.committed = True

@@ -163,6 +163,16 @@ class StatementRepository(BulkRepository):
     key = ("buyer_id", "period_end")
 
 
+def _latest_rates_statement() -> Any:
+    last = (select(FxRateRecord.currency, func.max(FxRateRecord.rate_date).label("rate_date"))
+            .where(FxRateRecord.rate_date <= bindparam("on")).group_by(FxRateRecord.currency).subquery())
+    return select(FxRateRecord.rate_date, FxRateRecord.currency, FxRateRecord.rate_to_base).join(
+        last, (last.c.currency == FxRateRecord.currency) & (last.c.rate_date == FxRateRecord.rate_date))
+
+
+LATEST_RATES = _latest_rates_statement()  # (rate date, currency, rate) per currency as of ``on``
+
+
 class FxRateRepository(BulkRepository):
     record = FxRateRecord
     key = ("currency", "rate_date")
@@ -175,11 +185,7 @@ class FxRateRepository(BulkRepository):
 
     def latest(self, on: date) -> list[FxRate]:
         """The latest rate of each currency on or before ``on``."""
-        last = (select(FxRateRecord.currency, func.max(FxRateRecord.rate_date).label("rate_date"))
-                .where(FxRateRecord.rate_date <= on).group_by(FxRateRecord.currency).subquery())
-        query = select(FxRateRecord.rate_date, FxRateRecord.currency, FxRateRecord.rate_to_base).join(
-            last, (last.c.currency == FxRateRecord.currency) & (last.c.rate_date == FxRateRecord.rate_date))
-        return [FxRate(day, currency, rate) for day, currency, rate in self.session.execute(query)]
+        return [FxRate(day, currency, rate) for day, currency, rate in self.session.execute(LATEST_RATES, {"on": on})]
 
 
 class InvoiceRepository(BulkRepository):

@@ -8,6 +8,7 @@ standing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,12 +39,16 @@ class WebhookEndpointRepository:
     def subscribed(self, event_type: str) -> list[int]:
         """Ids of the active endpoints subscribed to ``event_type`` (a handful of rows: filtered here, which
         reads the same on every database, rather than with each one's JSON operators)."""
-        rows = self.session.connection().execute(_SUBSCRIPTIONS)  # Core: every held order asks
-        return [endpoint_id for endpoint_id, types in rows if event_type in types]
+        return subscribers(self.session.connection().execute(SUBSCRIPTIONS), event_type)
 
 
-_SUBSCRIPTIONS = (select(WebhookEndpointRecord.id, WebhookEndpointRecord.event_types)
-                  .where(WebhookEndpointRecord.active.is_(True)).order_by(WebhookEndpointRecord.id))
+SUBSCRIPTIONS = (select(WebhookEndpointRecord.id, WebhookEndpointRecord.event_types)
+                 .where(WebhookEndpointRecord.active.is_(True)).order_by(WebhookEndpointRecord.id))
+
+
+def subscribers(rows: Iterable[Sequence[Any]], event_type: str) -> list[int]:
+    """The endpoint ids among ``SUBSCRIPTIONS`` rows that take ``event_type``."""
+    return [endpoint_id for endpoint_id, types in rows if event_type in types]
 
 
 class WebhookDeliveryRepository:
