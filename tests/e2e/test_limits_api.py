@@ -102,3 +102,33 @@ def test_limit_authority_and_bad_input_over_http(api: Clients) -> None:
                                                            "currency": "EUR", "ship_date": "2026-12-02"}).json()
     assert [r["code"] for r in no_limit["reasons"]] == ["no_limit"]
     assert api[Role.VIEWER].get("/api/v1/orders", params={"status": "lost"}).status_code == 422
+
+
+def test_a_batch_of_orders_over_http_all_or_none(api: Clients) -> None:
+    analyst, manager = api[Role.ANALYST], api[Role.CREDIT_MANAGER]
+    asked = analyst.post("/api/v1/buyers/B1/limit-requests", json={"amount": "10000", "currency": "EUR",
+                                                                    "reason": "new distributor"}).json()
+    assert manager.post(f"/api/v1/limit-requests/{asked['id']}/decision",
+                        json={"decision": "approve", "reason": "ok", "version": 1}).status_code == 200
+
+    def line(order_ref: str, amount: str, buyer: str = "B1") -> dict[str, str]:
+        return {"buyer": buyer, "order_ref": order_ref, "amount": amount, "currency": "eur",
+                "ship_date": "2026-12-02"}
+
+    bad = analyst.post("/api/v1/orders/check-batch", json={"orders": [line("K1", "1000"), line("K2", "1", "NOPE")]})
+    assert bad.status_code == 422 and "orders[1].buyer: no buyer has the ref 'NOPE'" in bad.text
+    assert api[Role.VIEWER].get("/api/v1/orders", params={"status": "all"}).json()["total"] == 0
+    assert analyst.post("/api/v1/orders/check-batch", json={"orders": []}).status_code == 422
+    too_many = [line(f"M{n}", "1") for n in range(1001)]
+    assert analyst.post("/api/v1/orders/check-batch", json={"orders": too_many}).status_code == 422
+    # Headroom 10,000 − I1 4,000 = 6,000: K1 5,000 released, K2 1,500 held (1,000 left), K3 1,000 released.
+    done = analyst.post("/api/v1/orders/check-batch",
+                        json={"orders": [line("K1", "5000"), line("K2", "1500"), line("K3", "1000")]})
+    assert done.status_code == 200, done.text
+    answer = done.json()
+    assert [(r["order_ref"], r["status"], r["currency"]) for r in answer["results"]] == [
+        ("K1", "released", "EUR"), ("K2", "held", "EUR"), ("K3", "released", "EUR")]
+    assert (answer["released"], answer["held"]) == (2, 1)
+    assert api[Role.VIEWER].post("/api/v1/orders/check-batch", json={"orders": [line("K4", "1")]}).status_code == 403
+    conflict = analyst.post("/api/v1/orders/check-batch", json={"orders": [line("K5", "1"), line("K1", "4999")]})
+    assert conflict.status_code == 409 and "orders[1]: order K1 was already checked with other figures" in conflict.text

@@ -66,3 +66,38 @@ def test_limits_and_holds_on_the_command_line(app: App, cli_env: dict[str, str],
     assert tc("orders", "check", "NOPE", "SO-2", "--amount", "1", "--currency", "EUR")[0] == 4
     code, out = tc("limits", "cancel", "1", "--effective", "2026-12-01", "--reason", "closed")
     assert code == 0 and "ended 2026-11-30" in out
+
+
+def test_an_order_book_from_a_file(app: App, cli_env: dict[str, str], tmp_path: Path) -> None:
+    assert tc("import", "buyers", str(write_csv(tmp_path / "b.csv", BUYER_HEADER,
+                                                [("B1", "Rossi S.p.A.", "IT", "", "EUR", "30", "")])))[0] == 0
+    header = ("buyer_ref", "order_ref", "amount", "currency", "ship_date")
+    bad = write_csv(tmp_path / "bad.csv", header, [("B1", "F1", "100", "EUR", "2026-12-01"),
+                                                   ("B1", "F2", "-1", "EUR", "2026-12-01"),
+                                                   ("B1", "F3", "1", "EUR", "next week"),
+                                                   ("NOPE", "F4", "1", "EUR", "2026-12-01")])
+    code, out = tc("orders", "check-file", str(bad))
+    assert code == 3 and "bad.csv: 2 error(s); nothing was written" in out
+    assert "│ bad.csv │ 3    │ amount    │ expected an order amount > 0; got -1           │" in out
+    assert "│ bad.csv │ 4    │ ship_date │ expected a date as YYYY-MM-DD; got 'next week' │" in out
+    unknown = write_csv(tmp_path / "unknown.csv", header, [("B1", "F1", "100", "EUR", "2026-12-01"),
+                                                           ("NOPE", "F4", "1", "EUR", "2026-12-01")])
+    code, out = tc("orders", "check-file", str(unknown))
+    assert code == 3 and "│ unknown.csv │ 3    │ buyer_ref │ no buyer has the ref 'NOPE' │" in out
+    no_date = write_csv(tmp_path / "no_date.csv", header[:4], [("B1", "F1", "100", "EUR")])
+    code, out = tc("orders", "check-file", str(no_date))
+    assert code == 3
+    assert "missing column(s) ship_date; expected buyer_ref, order_ref, amount, currency, ship_date" in out
+    assert "0 order(s)" in tc("orders", "holds", "--status", "all")[1]
+    good = write_csv(tmp_path / "book.csv", header, [("B1", "F1", "100", "EUR", "2026-12-01"),
+                                                     ("B1", "F2", "250.50", "EUR", "2026-12-01")])
+    code, out = tc("orders", "check-file", str(good))
+    assert code == 0 and "2 order(s): 0 released, 2 held" in out and "no_limit" in out
+    code, out = tc("orders", "check-file", str(good), "--json")
+    assert [(d["order_ref"], d["amount"], d["version"]) for d in json.loads(out)] == [("F1", "100.00", 1),
+                                                                                     ("F2", "250.50", 1)]
+    changed = write_csv(tmp_path / "changed.csv", header, [("B1", "F9", "1", "EUR", "2026-12-01"),
+                                                          ("B1", "F2", "999", "EUR", "2026-12-01")])
+    code, out = tc("orders", "check-file", str(changed))
+    assert code != 0 and "changed.csv:3: order F2 was already checked with other figures" in out
+    assert "F9" not in tc("orders", "holds", "--status", "all")[1]

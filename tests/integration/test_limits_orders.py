@@ -24,6 +24,7 @@ from tradecredit.services import assessment, country, limits, orders
 from tradecredit.services.audit import audit_trail
 from tradecredit.services.imports import import_file
 from tradecredit.services.users import add_user
+from tradecredit.store.order_checks import OrderCheckTransaction
 
 D = Decimal
 BUYERS = ("buyer_ref", "name", "country", "parent_ref")
@@ -373,3 +374,72 @@ def test_a_credit_block_holds_every_order_until_it_is_lifted(book: App) -> None:
         lifted.lifted_by, lifted.lifted_at, lifted.lift_reason = "manager", uow.clock.now(), "paid"
         uow.commit()
     assert order(book, "X", "O2", "100").outcome == "release"
+
+
+def batch(*lines: tuple[str, str, str]) -> list[orders.OrderRequest]:
+    return [orders.OrderRequest(ref, order_ref, amount, "EUR", date(2026, 12, 1)) for ref, order_ref, amount in lines]
+
+
+def test_a_batch_is_checked_in_order_each_order_seeing_those_released_before_it(book: App) -> None:
+    grant(book, "X", "10000")
+    grant(book, "S", "50000")
+    views = orders.check_many(book.uow(), batch(("X", "B1", "6000"), ("S", "B2", "100"), ("X", "B3", "3000"),
+                                                ("X", "B4", "1500")), actor="erp", config=config(book))
+    # X: 6000 released (headroom 4000 left), 3000 released (1000 left), 1500 held; S holds for I1 (40 days late).
+    assert [(v.order_ref, v.status) for v in views] == [("B1", "released"), ("B2", "held"), ("B3", "released"),
+                                                         ("B4", "held")]
+    assert views[3].reasons[0]["text"] == ("exposure 9,000.00 + order 1,500.00 exceeds the limit 10,000.00 "
+                                           "(headroom 1,000.00)")
+    assert views[1].reasons[0]["code"] == "overdue"
+    # The same as one by one: a single check now sees both released orders.
+    assert order(book, "X", "B5", "1000.01").figures["buyer"]["open_orders"] == "9000.00"
+    again = orders.check_many(book.uow(), batch(("X", "B3", "3000"), ("X", "B6", "1000")), actor="erp",
+                              config=config(book))
+    assert [(v.order_ref, v.status, v.version) for v in again] == [("B3", "released", 1), ("B6", "released", 1)]
+    assert again[0] == views[2]  # sent again: the stored answer
+
+
+def test_a_bad_order_in_a_batch_stores_none_of_them(book: App) -> None:
+    grant(book, "X", "10000")
+    good = ("X", "G1", "100")
+    cases = [
+        (batch(good, ("NOPE", "G2", "1")), ValidationError, r"orders\[1\].buyer: no buyer has the ref 'NOPE'"),
+        (batch(good, ("X", "G2", "-5")), ValidationError, r"orders\[1\].amount: expected an order amount > 0; got -5"),
+        (batch(good, ("X", "G2", "1.005")), ValidationError, r"orders\[1\].amount: "),
+        (batch(good, ("X", " ", "1")), ValidationError, r"orders\[1\].order_ref: expected an order reference"),
+        (batch(good, ("X", "G1", "200")), Conflict, r"orders\[1\]: order G1 was already checked with other figures"),
+        ([], ValidationError, "orders: expected 1–1,000 orders; got 0"),
+    ]
+    for requests, error, message in cases:
+        with pytest.raises(error, match=message):
+            orders.check_many(book.uow(), requests, actor="erp", config=config(book))
+    assert orders.list_orders(book.uow(), base_currency="EUR", status=None)[1] == 0
+    with pytest.raises(ValidationError, match=r"orders\[0\].currency: unknown currency code 'EUX'"):
+        orders.check_many(book.uow(), [orders.OrderRequest("X", "G1", "1", "EUX", date(2026, 12, 1))], actor="erp",
+                          config=config(book))
+
+
+def test_a_batch_locks_its_groups_in_one_order_so_batches_cannot_deadlock(book: App,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    grant(book, "X", "100000")
+    locked: list[int] = []
+    original = OrderCheckTransaction.lock
+
+    def spy(self: OrderCheckTransaction, buyer_id: int) -> None:
+        locked.append(buyer_id)
+        original(self, buyer_id)
+
+    monkeypatch.setattr(OrderCheckTransaction, "lock", spy)
+    ids = {ref: book_id(book, ref) for ref in ("X", "P")}
+    # X, then S (its group's top-level buyer is P), then X again: each group locked once, by ascending id.
+    orders.check_many(book.uow(), batch(("X", "L1", "10"), ("S", "L2", "10"), ("X", "L3", "10")), actor="erp",
+                      config=config(book))
+    assert locked == sorted(ids.values())
+    locked.clear()
+    orders.check_many(book.uow(), batch(("S", "L4", "10"), ("X", "L5", "10")), actor="erp", config=config(book))
+    assert locked == sorted(ids.values())
+
+
+def book_id(app: App, ref: str) -> int:
+    with app.uow() as uow:
+        return uow.buyers.get(ref).id

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day, parse_decimal
 from tradecredit.services import orders as service
+from tradecredit.services.order_files import check_file as check_orders_file
 from tradecredit.services.reports import as_document
 
 app = typer.Typer(help="Order credit checks and the hold queue.", no_args_is_help=True)
@@ -37,6 +39,27 @@ def check(buyer: str, order_ref: str, amount: str = typer.Option(..., "--amount"
             console.print(json.dumps(as_document(view), ensure_ascii=False), soft_wrap=True)
             return
         _print(view)
+
+
+@app.command("check-file")
+def check_file(path: Path = typer.Argument(..., help="CSV or XLSX: buyer_ref, order_ref, amount, currency, "
+                                                      "ship_date"),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Check every order of a file in one transaction, in the file's order (all or none on bad input)."""
+    with handled():
+        tc = open_app()
+        views = check_orders_file(tc.uow(), path, actor=actor(), config=tc.order_check_config)
+        if as_json:
+            console.print(json.dumps([as_document(view) for view in views], ensure_ascii=False), soft_wrap=True)
+            return
+        held = [view for view in views if view.status != "released"]
+        table = Table("order", "buyer", "amount", "outcome", "reasons",
+                      title=f"{len(views)} order(s): {len(views) - len(held)} released, {len(held)} held",
+                      title_justify="left")
+        for view in views:
+            table.add_row(view.order_ref, view.buyer, f"{view.amount:,} {view.currency}", view.outcome,
+                          ", ".join(reason["code"] for reason in view.reasons))
+        console.print(table)
 
 
 @app.command()

@@ -9,6 +9,7 @@ returns the stored answer; the same ref with other figures is a conflict.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +31,8 @@ from tradecredit.store.tables import OrderCheckRecord
 from tradecredit.store.uow import SqlUnitOfWork
 
 MAX_REASON = 1000
+MAX_BATCH = 1000  # orders in one request
+MAX_FILE = 20_000  # orders in one file (one transaction)
 STATUSES = ("released", "held", "rejected")
 
 
@@ -144,82 +147,142 @@ def _binding(own: _Position, group: _Position | None) -> _Position:
     return group if group_room < own_room else own
 
 
-def check(uow: SqlUnitOfWork, *, ref: str, order_ref: str, amount: Decimal, currency: str, ship_date: date,
-          actor: str, config: OrderCheckConfig) -> OrderCheckView:
-    """Check one order in one transaction of its own (:meth:`OrderCheckStore.transaction`). ``uow`` serves the
-    rare reads the prepared statements do not cover, each outside that transaction: the stored answer for a
-    repeated order, and a country's terms when they are not cached (then the check starts again)."""
-    code = check_currency(currency)
-    order_amount = parse_amount(amount, code)
-    if order_amount <= 0:
-        raise ValidationError("amount", f"expected an order amount > 0; got {amount}")
-    order_ref = order_ref.strip()
-    if not order_ref or len(order_ref) > 64:
-        raise ValidationError("order_ref", "expected an order reference of 1–64 characters")
-    request = _Request(ref, order_ref, order_amount, code, ship_date, actor)
-    answer = _attempt(uow, request, config)
-    if isinstance(answer, _TermsMissing):
-        with uow:
-            config.country_terms.terms(uow, answer.country, answer.day)
-        answer = _attempt(uow, request, config)
-    if isinstance(answer, _Repeated):
-        return _repeated(uow, request, answer.buyer, config.base_currency)
-    assert isinstance(answer, OrderCheckView), "the country's terms were cached a moment ago"
-    return answer
+@dataclass(frozen=True)
+class OrderRequest:
+    """One order to check, as an ERP sends it."""
+
+    buyer: str
+    order_ref: str
+    amount: Decimal | str
+    currency: str
+    ship_date: date
+
+
+def check(uow: SqlUnitOfWork, *, ref: str, order_ref: str, amount: Decimal | str, currency: str,
+          ship_date: date, actor: str, config: OrderCheckConfig) -> OrderCheckView:
+    """Check one order in one transaction of its own (:meth:`OrderCheckStore.transaction`)."""
+    request = validated(OrderRequest(ref, order_ref, amount, currency, ship_date), field="")
+    return _check_all(uow, [request], actor, config)[0]
+
+
+def check_many(uow: SqlUnitOfWork, orders: Sequence[OrderRequest], *, actor: str, config: OrderCheckConfig,
+               most: int = MAX_BATCH) -> list[OrderCheckView]:
+    """Check up to ``most`` orders in one transaction, in the order given: an order released earlier in
+    the batch counts as exposure for the ones after it, exactly as if they had come one by one. All or nothing:
+    one bad order (unknown buyer, bad amount, a known order reference with other figures) stores none of them.
+    For an ERP that checks a day's order book, or re-checks its open orders, at once."""
+    if not 1 <= len(orders) <= most:
+        raise ValidationError("orders", f"expected 1–{most:,} orders; got {len(orders):,}")
+    requests = [validated(order, field=f"orders[{index}].") for index, order in enumerate(orders)]
+    return _check_all(uow, requests, actor, config)
 
 
 @dataclass(frozen=True)
-class _Request:
+class CheckedOrder:
+    """An order whose figures are valid: the currency known, the amount at its minor unit and above 0."""
+
     ref: str
     order_ref: str
     amount: Decimal
     currency: str
     ship_date: date
-    actor: str
+    field: str  # "orders[3]." in a batch: errors name the order
+
+
+def validated(order: OrderRequest, *, field: str = "") -> CheckedOrder:
+    """The order's figures checked (no database); ``field`` prefixes the names in errors (an order's place in a
+    batch)."""
+    code = check_currency(order.currency, field=f"{field}currency")
+    amount = parse_amount(order.amount, code, field=f"{field}amount")
+    if amount <= 0:
+        raise ValidationError(f"{field}amount", f"expected an order amount > 0; got {order.amount}")
+    order_ref = order.order_ref.strip()
+    if not order_ref or len(order_ref) > 64:
+        raise ValidationError(f"{field}order_ref", "expected an order reference of 1–64 characters")
+    return CheckedOrder(order.buyer, order_ref, amount, code, order.ship_date, field)
 
 
 @dataclass(frozen=True)
 class _Repeated:
+    """The order was checked before with the same figures: its stored answer stands."""
+
     buyer: Subject
 
 
 @dataclass(frozen=True)
 class _TermsMissing:
-    country: str
+    countries: tuple[str, ...]
     day: date
 
 
-def _attempt(uow: SqlUnitOfWork, request: _Request, config: OrderCheckConfig) -> OrderCheckView | _Repeated | \
-        _TermsMissing:
+def _check_all(uow: SqlUnitOfWork, requests: list[CheckedOrder], actor: str,
+               config: OrderCheckConfig) -> list[OrderCheckView]:
+    """``uow`` serves the rare reads the prepared statements do not cover, each outside the check's transaction:
+    a country's terms when they are not cached (then the checks start again), and the stored answers of orders
+    sent again."""
+    answers = _attempt(uow, requests, actor, config)
+    if isinstance(answers, _TermsMissing):
+        with uow:
+            for country in answers.countries:
+                config.country_terms.terms(uow, country, answers.day)
+        answers = _attempt(uow, requests, actor, config)
+        assert not isinstance(answers, _TermsMissing), "the countries' terms were cached a moment ago"
+    return [_stored(uow, request.order_ref, answer.buyer, config.base_currency) if isinstance(answer, _Repeated)
+            else answer for request, answer in zip(requests, answers, strict=True)]
+
+
+def _attempt(uow: SqlUnitOfWork, requests: list[CheckedOrder], actor: str,
+             config: OrderCheckConfig) -> list[OrderCheckView | _Repeated] | _TermsMissing:
+    """The buyers first, then every group's lock in the order of the top-level buyers' ids (two batches that share
+    groups cannot deadlock), then each order in turn; one commit."""
+    day, now = uow.clock.today(), uow.clock.now()
     with uow.gate, config.store.transaction() as tx:
-        buyer = tx.subject(request.ref)
-        if buyer is None:
-            raise NotFound("buyer", request.ref)
-        root = buyer.id if buyer.parent_id is None else tx.group_root(buyer.id)
-        tx.lock(root)
-        if tx.order_known(request.order_ref):
-            return _Repeated(buyer)
-        day = uow.clock.today()
-        terms = config.country_terms.cached(buyer.country, day)
-        if terms is None:
-            return _TermsMissing(buyer.country, day)
-        view = _checked(tx, buyer, root, request, terms[0], day, uow.clock.now(), config)
+        buyers = _subjects(tx, requests)
+        terms = {country: config.country_terms.cached(country, day) for country in {b.country for b, _ in buyers}}
+        missing = tuple(sorted(country for country, found in terms.items() if found is None))
+        if missing:
+            return _TermsMissing(missing, day)
+        for root in sorted({root for _, root in buyers}):
+            tx.lock(root)
+        answers: list[OrderCheckView | _Repeated] = []
+        for request, (buyer, root) in zip(requests, buyers, strict=True):
+            known = tx.order_known(request.order_ref)
+            if known is not None:
+                if known != (buyer.id, request.amount, request.currency):
+                    where = f"{request.field[:-1]}: " if request.field else ""
+                    raise Conflict(f"{where}order {request.order_ref} was already checked with other figures")
+                answers.append(_Repeated(buyer))
+                continue
+            found = terms[buyer.country]
+            assert found is not None
+            answers.append(_checked(tx, buyer, root, request, found[0], day, now, actor, config))
         tx.commit()
-        return view
+        return answers
 
 
-def _repeated(uow: SqlUnitOfWork, request: _Request, buyer: Subject, base: str) -> OrderCheckView:
-    """The ERP sent an order again: the stored answer when the figures match, else a conflict."""
+def _subjects(tx: OrderCheckTransaction, requests: list[CheckedOrder]) -> list[tuple[Subject, int]]:
+    """(buyer, its group's top-level buyer id) of each request, each buyer read once."""
+    seen: dict[str, tuple[Subject, int]] = {}
+    for request in requests:
+        if request.ref not in seen:
+            buyer = tx.subject(request.ref)
+            if buyer is None and request.field:
+                raise ValidationError(f"{request.field}buyer", f"no buyer has the ref {request.ref!r}")
+            if buyer is None:
+                raise NotFound("buyer", request.ref)
+            seen[request.ref] = (buyer, buyer.id if buyer.parent_id is None else tx.group_root(buyer.id))
+    return [seen[request.ref] for request in requests]
+
+
+def _stored(uow: SqlUnitOfWork, order_ref: str, buyer: Subject, base: str) -> OrderCheckView:
     with uow:
-        existing = uow.orders.find(request.order_ref)
+        existing = uow.orders.find(order_ref)
         assert existing is not None, "order checks are never deleted"
-        if (existing.buyer_id, existing.amount, existing.currency) != (buyer.id, request.amount, request.currency):
-            raise Conflict(f"order {request.order_ref} was already checked with other figures")
         return _view(existing, buyer.ref, buyer.name, base)
 
 
-def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: _Request, terms: PaymentTerms | None,
-             day: date, now: datetime, config: OrderCheckConfig) -> OrderCheckView:
+def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: CheckedOrder, terms: PaymentTerms | None,
+             day: date, now: datetime, actor: str, config: OrderCheckConfig) -> OrderCheckView:
     """After the lock: the limits, the open items, one INSERT (and the outbox rows of a hold), all as prepared
     statements (:mod:`store.order_checks`). The row is the check's record (who, when, the inputs and every
     reason), so no separate audit event is written for it."""
@@ -251,7 +314,7 @@ def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: _Req
         "outcome": result.outcome.value, "status": "released" if result.outcome is Outcome.RELEASE else "held",
         "reasons": [{"code": r.code, "text": r.text, "figures": r.figures} for r in result.reasons],
         "figures": {**_figures(own, group, amount_base), "checked_against": binding.scope},
-        "checked_by": request.actor, "checked_at": now, "resolved_by": None, "resolved_at": None,
+        "checked_by": actor, "checked_at": now, "resolved_by": None, "resolved_at": None,
         "resolution_reason": None, "released_amount": None, "version": 1}
     tx.insert(values)
     view = OrderCheckView(buyer=buyer.ref, buyer_name=buyer.name,

@@ -83,7 +83,8 @@ def _subject_statement() -> Any:
 _BUYERS: Any = BuyerRecord.__table__
 _ORDERS: Any = OrderCheckRecord.__table__
 _LOCK = select(_BUYERS.c.id).where(_BUYERS.c.id == bindparam("buyer_id")).with_for_update()
-_ORDER_KEY = select(OrderCheckRecord.id).where(OrderCheckRecord.order_ref == bindparam("order_ref"))
+_ORDER_KEY = (select(OrderCheckRecord.buyer_id, OrderCheckRecord.amount, OrderCheckRecord.currency)
+              .where(OrderCheckRecord.order_ref == bindparam("order_ref")))
 _LIMITS = (select(CreditLimitRecord.id, CreditLimitRecord.buyer_id, CreditLimitRecord.scope, CreditLimitRecord.kind,
                   CreditLimitRecord.amount, CreditLimitRecord.valid_from, CreditLimitRecord.valid_to,
                   CreditLimitRecord.review_on)
@@ -166,8 +167,10 @@ class OrderCheckTransaction:
         if not self._store.write_first:
             self._store.lock.run(self._cursor, {"buyer_id": buyer_id})
 
-    def order_known(self, order_ref: str) -> bool:
-        return self._store.order_key.first(self._cursor, {"order_ref": order_ref}) is not None
+    def order_known(self, order_ref: str) -> tuple[int, Decimal, str] | None:
+        """(buyer id, amount, currency) of the order when it was checked before."""
+        row = self._store.order_key.first(self._cursor, {"order_ref": order_ref})
+        return None if row is None else (int(row[0]), row[1], str(row[2]))
 
     def limits(self, buyer_id: int, root_id: int) -> list[LimitRow]:
         rows = self._store.limits.rows(self._cursor, {"buyer_id": buyer_id, "root_id": root_id})

@@ -130,6 +130,11 @@ class OrderCheckCreate(Schema):
     ship_date: date
 
 
+class OrderBatchCreate(Schema):
+    orders: list[OrderCheckCreate] = Field(min_length=1, max_length=1000,
+                                           description="checked in this order in one transaction: all or none")
+
+
 class HoldResolution(Schema):
     reason: str = Field(min_length=1, max_length=1000)
     version: int = Field(ge=1)
@@ -159,3 +164,9 @@ class OrderCheckRead(ReadModel):
     version: int
     released_amount: Decimal | None = Field(description="the part a credit manager released; null: all of it")
     buyer_name: str
+
+
+class OrderBatchRead(ReadModel):
+    results: list[OrderCheckRead]
+    released: int
+    held: int
