@@ -124,6 +124,32 @@ def in_process(database: Path, *, buyers: int, checks: int, seed: int) -> float:
     return checks / seconds
 
 
+def in_process_batches(database: Path, *, buyers: int, checks: int, size: int, seed: int) -> float:
+    """Checks per second of ``services.orders.check_many``: batches of ``size`` random orders, one transaction
+    each."""
+    os.environ.update(environment(database))
+    from tradecredit.bootstrap import build
+    from tradecredit.services import orders
+
+    app = build()
+    config = app.order_check_config
+    rng = random.Random(seed)
+
+    def batch(label: str) -> list[orders.OrderRequest]:
+        return [orders.OrderRequest(f"B{rng.randrange(buyers):06d}", f"IB-{seed}-{label}-{n}", Decimal("100.00"),
+                                    "EUR", date(2026, 12, 31)) for n in range(size)]
+
+    for number in range(max(1, WARM_UP // size)):
+        orders.check_many(app.uow(), batch(f"warm{number}"), actor="benchmark", config=config)
+    batches = [batch(str(number)) for number in range(max(1, checks // size))]
+    began = time.perf_counter()
+    for requests in batches:
+        orders.check_many(app.uow(), requests, actor="benchmark", config=config)
+    seconds = time.perf_counter() - began
+    app.close()
+    return len(batches) * size / seconds
+
+
 async def open_loop(base: str, token: str, *, buyers: int, rate: float, duration: float,
                     seed: int) -> tuple[int, float, float, float, int]:
     """Requests scheduled at ``rate`` per second for ``duration`` s: (count, achieved rate, p50, p99, errors)."""
@@ -207,6 +233,8 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=100_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--checks", type=int, default=3000, help="in-process checks per round")
+    parser.add_argument("--batch", type=int, default=100, help="orders per batch (check_many)")
+    parser.add_argument("--in-process-only", action="store_true", help="skip the HTTP rounds")
     parser.add_argument("--rate", type=float, default=300.0, help="HTTP requests per second")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per HTTP round")
     parser.add_argument("--rounds", type=int, default=3)
@@ -227,6 +255,16 @@ def main() -> None:
         print(f"in-process round {number}: {rates[-1]:.0f} checks/s (load average {os.getloadavg()[0]:.2f})",
               file=sys.stderr)
     print(f"in_process_checks: {statistics.median(rates):.0f} checks/s")
+    batched = []
+    for number in range(1, options.rounds + 1):
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            batched.append(pool.submit(in_process_batches, database, buyers=options.buyers, checks=options.checks,
+                                       size=options.batch, seed=1000 + number).result())
+        print(f"in-process batch round {number}: {batched[-1]:.0f} checks/s in batches of {options.batch} "
+              f"(load average {os.getloadavg()[0]:.2f})", file=sys.stderr)
+    print(f"in_process_batch_checks: {statistics.median(batched):.0f} checks/s")
+    if options.in_process_only:
+        return
     with tempfile.TemporaryDirectory(prefix="tradecredit-orders-") as folder:
         measured = http_rounds(options, database, token, Path(folder))
     for name, rounds in measured.items():

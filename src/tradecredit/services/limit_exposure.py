@@ -10,7 +10,7 @@ statement) and sum them here, so the check and the page a credit manager looks a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,6 +23,7 @@ from tradecredit.store import limits as limit_queries
 from tradecredit.store.uow import SqlUnitOfWork
 
 BUCKETS = ("open_invoices", "open_orders")
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,6 @@ def _in_base(totals: dict[str, Decimal], table: FxTable, day: date, base: str) -
     return round_money(sum(converted, Decimal(0)), base)
 
 
-def _by_currency(rows: Iterable[Any]) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for row in rows:
-        totals[row.currency] = totals.get(row.currency, Decimal(0)) + Decimal(row.amount)
-    return totals
-
-
 def fx_table(uow: SqlUnitOfWork, day: date, base: str, currencies: set[str]) -> FxTable:
     """Rates only when some amount is in another currency (the hot path usually needs none)."""
     return FxTable(base, uow.fx.latest(day)) if currencies - {base} else FxTable(base)
@@ -57,19 +51,28 @@ def fx_table(uow: SqlUnitOfWork, day: date, base: str, currencies: set[str]) -> 
 
 def exposure_from(items: Sequence[Any], *, table: FxTable, day: date, base: str,
                   buckets: Sequence[str]) -> Exposure:
-    """The buckets of these rows (all of one buyer, or of a whole group), in the base currency."""
-    invoices = [row for row in items if row.kind == "invoice"]
-    open_invoices = _in_base(_by_currency(invoices), table, day, base)
-    overdue = _in_base(_by_currency(row for row in invoices if row.due_date < day), table, day, base)
-    orders = _in_base(_by_currency(row for row in items if row.kind == "order"), table, day, base)
-    return Exposure(open_invoices, orders, overdue, tuple(buckets))
+    """The buckets of these rows (all of one buyer, or of a whole group), in the base currency. One pass: the order
+    check sums a buyer's rows on every order."""
+    open_invoices: dict[str, Decimal] = {}
+    overdue: dict[str, Decimal] = {}
+    orders: dict[str, Decimal] = {}
+    for row in items:
+        currency, amount = row.currency, row.amount
+        if row.kind == "invoice":
+            open_invoices[currency] = open_invoices.get(currency, ZERO) + amount
+            if row.due_date < day:
+                overdue[currency] = overdue.get(currency, ZERO) + amount
+        else:
+            orders[currency] = orders.get(currency, ZERO) + amount
+    return Exposure(_in_base(open_invoices, table, day, base), _in_base(orders, table, day, base),
+                    _in_base(overdue, table, day, base), tuple(buckets))
 
 
 def overdue_beyond(items: Sequence[Any], *, table: FxTable, day: date, base: str, policy: CheckPolicy) -> Decimal:
     """What the overdue rule counts: undisputed invoices due more than ``policy.overdue_days`` ago, each above the
     residual (a few cents left on an invoice do not stop deliveries)."""
     before = day - timedelta(days=policy.overdue_days)
-    late = (round_money(Decimal(row.amount) * table.rate(row.currency, day), base) for row in items
+    late = (round_money(row.amount * table.rate(row.currency, day), base) for row in items
             if row.kind == "invoice" and not row.disputed and row.due_date < before)
     return sum((amount for amount in late if amount > policy.residual), Decimal(0))
 
