@@ -235,8 +235,8 @@ def _attempt(uow: SqlUnitOfWork, requests: list[CheckedOrder], actor: str,
              config: OrderCheckConfig) -> list[OrderCheckView | _Repeated] | _TermsMissing:
     """The buyers first, then every group's lock in the order of the top-level buyers' ids (two batches that share
     groups cannot deadlock), then each order in turn; one commit."""
-    day, now = uow.clock.today(), uow.clock.now()
     with uow.gate, config.store.transaction() as tx:
+        day, now = uow.clock.today(), uow.clock.now()
         buyers = _subjects(tx, requests)
         terms = {country: config.country_terms.cached(country, day) for country in {b.country for b, _ in buyers}}
         missing = tuple(sorted(country for country, found in terms.items() if found is None))
