@@ -75,6 +75,8 @@ def test_broken_promises_count_for_365_days_by_promised_date() -> None:
     ({"currency": "EURO"}, "currency", "unknown currency code"),
     ({"promised_date": date(2026, 11, 1)}, "promised_date", "2026-11-01 is before the promise was made (2026-11-02)"),
     ({"made_on": date(2026, 11, 29), "promised_date": date(2026, 12, 1)}, "made_on", "is in the future"),
+    ({"made_on": date(1899, 12, 31)}, "made_on", "1899-12-31 is before 1900-01-01; check the year"),
+    ({"promised_date": date(9999, 12, 31)}, "promised_date", "more than ten years after the promise was made"),
 ])
 def test_a_new_promise_is_refused_with_the_field_and_the_reason(values: dict[str, object], field: str,
                                                                 reason: str) -> None:

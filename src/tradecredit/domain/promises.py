@@ -36,6 +36,8 @@ __all__ = [
 
 MAX_NOTE = 1000
 YEAR = timedelta(days=365)
+EARLIEST_MADE_ON = date(1900, 1, 1)
+MAX_AHEAD = timedelta(days=3660)  # a promised date more than ten years after the promise is a typing error
 
 
 class PromiseStatus(StrEnum):
@@ -88,15 +90,20 @@ class Paid:
 
 def new_promise(*, amount: Decimal, currency: str, made_on: date, promised_date: date, today: date) -> Promise:
     """Validate a new promise: a positive amount in the currency's minor unit, made today or earlier, and a
-    promised date on or after the day it was made."""
+    promised date on or after the day it was made and at most ten years later."""
     code = check_currency(currency)
     value = parse_amount(amount, code)
     if value <= 0:
         raise ValidationError("amount", f"expected an amount above 0; got {value}")
     if made_on > today:
         raise ValidationError("made_on", f"{made_on} is in the future (today is {today})")
+    if made_on < EARLIEST_MADE_ON:
+        raise ValidationError("made_on", f"{made_on} is before {EARLIEST_MADE_ON}; check the year")
     if promised_date < made_on:
         raise ValidationError("promised_date", f"{promised_date} is before the promise was made ({made_on})")
+    if promised_date - made_on > MAX_AHEAD:
+        raise ValidationError("promised_date", f"{promised_date} is more than ten years after the promise was made "
+                                               f"({made_on}); check the year")
     return Promise(value, code, made_on, promised_date)
 
 

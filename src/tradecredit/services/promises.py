@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradecredit.domain.errors import Conflict, NotFound, StaleVersion, ValidationError
+from tradecredit.domain.money import round_money
 from tradecredit.domain.promises import (
     MAX_NOTE,
     YEAR,
@@ -75,9 +76,10 @@ def _views(uow: SqlUnitOfWork, rows: Sequence[PromiseRow], *, policy: PromisePol
     views = []
     for row in rows:
         promise, payments = row.promise, paid.get(row.id, [])
+        towards = paid_towards(promise, payments, on=today, policy=policy)
         views.append(PromiseView(
-            row.id, row.buyer_ref, row.buyer_name, row.invoice_ref, row.amount, row.currency, row.made_on,
-            row.promised_date, promise.deadline(policy), paid_towards(promise, payments, on=today, policy=policy),
+            row.id, row.buyer_ref, row.buyer_name, row.invoice_ref, round_money(row.amount, row.currency),
+            row.currency, row.made_on, row.promised_date, promise.deadline(policy), round_money(towards, row.currency),
             status(promise, payments, on=today, policy=policy).value, row.note, row.recorded_by, row.recorded_at,
             row.cancelled_by, row.cancelled_at, row.cancel_reason, row.version))
     return views
