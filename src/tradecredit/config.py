@@ -26,6 +26,7 @@ from tradecredit.domain.grades import DEFAULT_MASTER_SCALE, MasterScale
 from tradecredit.domain.limit_advice import LimitPolicy
 from tradecredit.domain.money import check_currency
 from tradecredit.domain.order_check import CheckPolicy
+from tradecredit.domain.promises import PromisePolicy
 from tradecredit.domain.signals import WATCH_LIST_OVERRIDES, SignalPolicy
 from tradecredit.domain.terms_advisor import AdvisorPolicy, SecuredTerms
 from tradecredit.domain.webhooks import DEFAULT_RETRY_DELAYS, RetryPolicy
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
     hold_overdue_amount: Decimal = Field(default=Decimal(0), ge=0)
     hold_overdue_days: int = Field(default=30, ge=0, le=3650)
     hold_residual: Decimal = Field(default=Decimal(50), ge=0)
+    promise_grace_days: int = Field(default=3, ge=0, le=365)
     limit_proposal_share: float = Field(default=0.2, ge=0, le=10)
     auto_decide_below: Decimal = Field(default=Decimal(0), ge=0)
     webhook_dispatcher: bool = True
@@ -128,6 +130,11 @@ class Settings(BaseSettings):
         return CheckPolicy(overdue_amount=self.hold_overdue_amount, overdue_days=self.hold_overdue_days,
                            residual=self.hold_residual)
 
+    def promise_policy(self) -> PromisePolicy:
+        """When a payment promise is kept or broken (docs/promises.md): the grace days, and ``hold_residual`` as
+        the shortfall that still keeps it."""
+        return PromisePolicy(grace_days=self.promise_grace_days, tolerance=self.hold_residual)
+
     def webhook_policy(self) -> RetryPolicy:
         """When a failed webhook delivery is tried again, and when it is given up (docs/webhooks.md)."""
         return RetryPolicy(delays=self.webhook_retry_delays, max_attempts=self.webhook_max_attempts)
@@ -140,7 +147,8 @@ class Settings(BaseSettings):
                  "dbt_trend_critical_days": 2 * self.monitor_dbt_trend_days, "overdue_days": self.monitor_overdue_days,
                  "overdue_critical_days": self.monitor_overdue_critical_days,
                  "concentration": self.monitor_concentration, "concentration_critical": 2 * self.monitor_concentration,
-                 "stale_months": self.stale_statement_months, "overdue_residual": self.hold_residual}
+                 "stale_months": self.stale_statement_months, "overdue_residual": self.hold_residual,
+                 "promise_grace_days": self.promise_grace_days}
         watch: dict[str, Any] = {name: min(value, tuned.get(name, value))
                                  for name, value in WATCH_LIST_OVERRIDES.items()}
         return SignalPolicy(**tuned, watch_list=watch)

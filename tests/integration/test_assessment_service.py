@@ -20,6 +20,7 @@ from tradecredit.engine.features import compute_features, feature_matrix
 from tradecredit.engine.scoring import load_shipped_model
 from tradecredit.services import assessment, country
 from tradecredit.services.audit import audit_trail
+from tradecredit.services.promises import record_promise
 
 
 @pytest.fixture
@@ -116,6 +117,22 @@ def test_history_is_append_only_and_explains_the_change(book: App) -> None:
     events, _ = audit_trail(book.uow(), entity="assessment")
     assert [(e.actor, e.key, e.after["trigger"]) for e in events] == [("manager", "A1", "manual"),
                                                                       ("analyst", "A1", "annual review")]
+
+
+def test_a_broken_payment_promise_raises_the_pd_and_is_named_in_the_behaviour_reason(book: App) -> None:
+    before = assessment.assess_buyer(book.uow(), ref="A1", actor="analyst", config=config(book))
+    record_promise(book.uow(), buyer_ref="A1", invoice_ref="I2", amount=Decimal("300.00"), made_on=date(2026, 11, 1),
+                   promised_date=date(2026, 11, 10), actor="collector", policy=book.settings.promise_policy())
+    after = assessment.assess_buyer(book.uow(), ref="A1", actor="analyst", config=config(book))
+    behaviour = after.outputs["components"][0]
+    # Nothing paid on I2 by 10 November + 3 days' grace: one broken promise adds broken_promise_add (0.3).
+    assert (behaviour["name"], behaviour["inputs"]["broken_promises_12m"]) == ("behaviour", 1)
+    assert behaviour["add"] == pytest.approx(before.outputs["components"][0]["add"] + 0.3)
+    assert "1 broken payment promises" in behaviour["text_en"] and "1 次未兑现付款承诺" in behaviour["text_zh"]
+    assert after.inputs["behaviour"]["broken_promises_12m"] == 1 and after.pd > before.pd
+    earlier = assessment.assess_buyer(book.uow(), ref="A1", actor="analyst", config=config(book),
+                                      as_of=date(2026, 11, 13))  # the last day of grace: not broken yet
+    assert earlier.outputs["components"][0]["inputs"]["broken_promises_12m"] == 0
 
 
 def test_bad_requests_change_nothing(book: App) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tradecredit.domain.errors import Conflict, ValidationError
 from tradecredit.services.monitor_schedule import MonitorScheduler
 from tradecredit.services.monitor_snapshot import build_snapshots, ledger_snapshot
 from tradecredit.services.monitoring import RunSummary, run_if_due, run_monitor
+from tradecredit.services.promises import record_promise
 from tradecredit.services.reports import read_snapshot
 from tradecredit.services.webhooks import add_endpoint
 from tradecredit.store.run_lock import monitor_lock
@@ -151,6 +153,22 @@ def test_a_second_run_while_one_is_in_progress_is_refused_and_the_scheduler_skip
     done = run_if_due(app.uow, actor="scheduler", policy=app.settings.signal_policy(), base_currency="EUR")
     assert done is not None and done.as_of == DAY2
     assert run_if_due(app.uow, actor="scheduler", policy=app.settings.signal_policy(), base_currency="EUR") is None
+
+
+def test_a_broken_payment_promise_raises_the_broken_promise_alert(app: App, book: dict[str, int]) -> None:
+    policy = app.settings.promise_policy()
+    for ref in ("E1", "W1"):  # nothing paid by 10 November + 3 days' grace
+        record_promise(app.uow(), buyer_ref=ref, amount=Decimal("500.00"), made_on=date(2026, 11, 1),
+                       promised_date=date(2026, 11, 10), actor="collector", policy=policy)
+    record_promise(app.uow(), buyer_ref="U2", amount=Decimal("500.00"), promised_date=date(2026, 12, 5),
+                   actor="collector", policy=policy)  # still open
+    _run(app, DAY1)
+    alerts = _alerts(app)
+    assert {key for key in alerts if key[1] == "broken_promise"} == {("E1", "broken_promise"), ("W1", "broken_promise")}
+    assert (alerts["E1", "broken_promise"]["severity"], alerts["W1", "broken_promise"]["severity"]) == (
+        "warning", "critical")  # critical from 2, or from 1 on the watch list
+    assert alerts["E1", "broken_promise"]["evidence"] == {"broken_promises_12m": "1"}
+    assert [a["code"] for a in alerts["W1", "broken_promise"]["actions"]] == ["call_buyer", "stop_shipments"]
 
 
 def test_snapshots_read_the_portfolio_as_of_a_past_day(app: App, book: dict[str, int]) -> None:

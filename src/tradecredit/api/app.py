@@ -23,6 +23,7 @@ from tradecredit.api.routes import (
     ledger,
     limits,
     monitoring,
+    promises,
     reports,
     webhooks,
 )
@@ -35,7 +36,8 @@ API_PREFIX = "/api/v1"
 # The order check first: FastAPI tries routes in order, and an ERP calls it before every order.
 ROUTERS: tuple[APIRouter, ...] = (limits.router, buyers.router, ledger.router, imports.router, reports.router,
                                    countries.router, assessments.router, advisor.router, events.router, admin.router,
-                                   webhooks.router, digest.router, alerts.router, monitoring.router)
+                                   webhooks.router, digest.router, alerts.router, monitoring.router,
+                                   promises.router)
 
 
 def api_router() -> APIRouter:

@@ -18,6 +18,7 @@ from tradecredit.cli import (
     model,
     monitor,
     orders,
+    promises,
     reports,
     score,
     users,
@@ -47,6 +48,7 @@ app.add_typer(limits.app, name="limits")
 app.add_typer(orders.app, name="orders")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(events.app, name="events")
+app.add_typer(promises.app, name="promises")
 app.add_typer(digest.app, name="digest")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(alerts.watch_app, name="watch")

@@ -156,6 +156,7 @@ class SignalPolicy:
     utilisation: Decimal = Decimal("0.90")  # exposure / limit at or above this
     over_limit_critical: Decimal = Decimal("0.10")  # exposure above the limit by more than this share of it
     broken_promises_critical: int = 2
+    promise_grace_days: int = 3  # a payment promise is broken this many days after its promised date
     working_capital_ratio: Decimal = Decimal(1)  # current ratio below this
     revenue_drop: Decimal = Decimal("0.30")  # revenue down by more than this share
     stale_months: int = 18

@@ -26,11 +26,13 @@ from tradecredit.domain.errors import NotFound, ValidationError
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.grades import describe_grade
 from tradecredit.domain.limit_advice import LimitPolicy
+from tradecredit.domain.promises import DEFAULT_PROMISE_POLICY, PromisePolicy
 from tradecredit.engine.scoring import load_shipped_model
 from tradecredit.services.assessment_compute import SHOWN_RATIOS, Inputs, Outcome, assess_many, statements_frame
 from tradecredit.services.country import read_all_grades, read_all_settings
 from tradecredit.services.limits import ProposalPolicy, Recommendation, propose_limits
 from tradecredit.services.paging import check_page
+from tradecredit.services.promises import broken_promises
 from tradecredit.services.reports import check_as_of, read_snapshot, snapshot
 from tradecredit.store import queries
 from tradecredit.store.tables import AssessmentRecord
@@ -47,11 +49,13 @@ class AssessmentConfig:
     limit_policy: LimitPolicy
     terms_policy: TermsPolicy
     proposals: ProposalPolicy = field(default_factory=ProposalPolicy)
+    promises: PromisePolicy = DEFAULT_PROMISE_POLICY
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AssessmentConfig:
         return cls(settings.base_currency, settings.assessment_policy(), settings.limit_policy(),
-                   settings.terms_policy(), ProposalPolicy(settings.limit_proposal_share, settings.auto_decide_below))
+                   settings.terms_policy(), ProposalPolicy(settings.limit_proposal_share, settings.auto_decide_below),
+                   settings.promise_policy())
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,8 @@ def _read_inputs(uow: SqlUnitOfWork, *, buyers: list[queries.BuyerRow], as_of: d
         fx=FxTable(config.base_currency, uow.fx.latest(as_of)), grades=read_all_grades(uow, on=as_of),
         country_settings=read_all_settings(uow), previous=previous, model=load_shipped_model(),
         policy=config.policy, limit_policy=config.limit_policy, terms_policy=config.terms_policy,
-        insolvencies=uow.buyer_events.insolvencies(ids, on=as_of))
+        insolvencies=uow.buyer_events.insolvencies(ids, on=as_of),
+        broken_promises=broken_promises(uow, as_of=as_of, policy=config.promises, buyer_ids=ids))
 
 
 def _record(outcome: Outcome, *, as_of: date, at: datetime, actor: str, trigger: str, model_version: str,

@@ -61,6 +61,7 @@ class Inputs:
     limit_policy: LimitPolicy
     terms_policy: Any
     insolvencies: Mapping[int, Insolvency] = field(default_factory=dict)  # buyer_id → earliest on or before as_of
+    broken_promises: Mapping[int, int] = field(default_factory=dict)  # buyer_id → broken in the 365 days to as_of
 
 
 @dataclass
@@ -133,14 +134,14 @@ def _pd_and_reasons(model: PdModel, usable: pl.DataFrame) -> dict[int, tuple[flo
     return result
 
 
-def _behaviour(row: Mapping[str, Any] | None, snap: Snapshot) -> Behaviour:
+def _behaviour(row: Mapping[str, Any] | None, snap: Snapshot, broken_promises: int) -> Behaviour:
     if row is None:
         zero = Decimal(0).scaleb(-snap.exponent)
-        return Behaviour(None, None, zero, zero, zero, zero, zero)
+        return Behaviour(None, None, zero, zero, zero, zero, zero, broken_promises)
     money = snap.money
     return Behaviour(row["dbt_days"], row["dbt_days_3m_ago"], money(row["open_minor"]), money(row["overdue_minor"]),
                      money(row["disputed_minor"]), money(row["overdue_90_undisputed_minor"]),
-                     money(row["write_offs_12m_minor"]))
+                     money(row["write_offs_12m_minor"]), broken_promises)
 
 
 def _in_base(amount: float | None, currency: str, inputs: Inputs) -> Decimal | None:
@@ -185,7 +186,7 @@ def assess_one(buyer: BuyerRow, inputs: Inputs, statement: Mapping[str, Any] | N
     grade_info = inputs.grades.get(buyer.country)
     country_grade = grade_info.grade if grade_info else None
     settings = inputs.country_settings.get(buyer.country, CountrySettings(buyer.country))
-    behaviour_now = _behaviour(behaviour_row, inputs.snapshot)
+    behaviour_now = _behaviour(behaviour_row, inputs.snapshot, inputs.broken_promises.get(buyer.id, 0))
     financial_pd, reasons = scored if scored and usable is not None else (None, [])
     insolvency = inputs.insolvencies.get(buyer.id)
     combined = combine(financial_pd=financial_pd, statement_period_end=usable["period_end"] if usable else None,
@@ -211,7 +212,7 @@ def assess_one(buyer: BuyerRow, inputs: Inputs, statement: Mapping[str, Any] | N
                       "disputed": behaviour_now.disputed_amount,
                       "overdue_90_undisputed": behaviour_now.overdue_90_undisputed,
                       "write_offs_12m": behaviour_now.write_offs_12m, "peak_exposure_12m": peak,
-                      "sales_growth": _growth(behaviour_row)},
+                      "sales_growth": _growth(behaviour_row), "broken_promises_12m": behaviour_now.broken_promises_12m},
         "country": {"code": buyer.country, "grade": country_grade,
                     "source": grade_info.short_source if grade_info else None,
                     "max_credit_period_days": settings.max_credit_period_days,

@@ -3,8 +3,9 @@ them, from a few set-based reads (``docs/monitoring.md``, "What the run reads").
 
 Everything is dated, so a snapshot can be built for any past day (a backtest replays history): invoices issued and
 settlements dated up to ``as_of``, assessments, statements and limits in force on ``as_of``, country grades on
-``as_of`` and 30 days earlier. Broken promises and the insurer fields stay at their "not known" defaults until
-collections and credit insurance record them.
+``as_of`` and 30 days earlier, payment promises broken on ``as_of`` (promised in the 365 days up to it, with the
+policy's grace days and ``overdue_residual`` as the tolerance). The insurer fields stay at their "not known"
+defaults until credit insurance records them.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import polars as pl
 
 from tradecredit.domain.buyer import group_roots
 from tradecredit.domain.fx import FxTable
+from tradecredit.domain.promises import PromisePolicy
 from tradecredit.domain.signals import BuyerSnapshot, EventFact, OverdueInvoice, SignalPolicy, StatementFacts
 from tradecredit.engine.monitoring import ledger_facts
 from tradecredit.engine.receivables import INVOICE_SCHEMA
 from tradecredit.services.country import read_all_grades
+from tradecredit.services.promises import broken_promises
 from tradecredit.services.reports import Snapshot
 from tradecredit.store import ledger_frames, queries
 from tradecredit.store import monitor_run as reads
@@ -132,6 +135,7 @@ class Facts:
     grades_now: dict[str, int | None]
     grades_before: dict[str, int | None]
     events: dict[int, list[EventFact]]
+    broken_promises: dict[int, int]
     watched: set[int]
     recorded_since: datetime
 
@@ -157,7 +161,9 @@ def read_facts(uow: SqlUnitOfWork, *, as_of: date, base_currency: str, policy: S
         limits={buyer_id: amount for buyer_id, (_, amount) in base_limits_in_force(uow.session, as_of).items()},
         grades_now={code: g.grade for code, g in read_all_grades(uow, on=as_of).items()},
         grades_before={code: g.grade for code, g in read_all_grades(uow, on=before).items()},
-        events=events, watched=uow.watch_list.buyer_ids(), recorded_since=since.recorded_since)
+        events=events, watched=uow.watch_list.buyer_ids(), recorded_since=since.recorded_since,
+        broken_promises=broken_promises(uow, as_of=as_of, policy=PromisePolicy(policy.promise_grace_days,
+                                                                               policy.overdue_residual)))
 
 
 def _assessed(pair: Mapping[int, Any] | None) -> dict[str, Any]:
@@ -186,7 +192,8 @@ def snapshot_of(facts: Facts, buyer: queries.BuyerRow) -> BuyerSnapshot:
         statement_age_months=months_between(statement.period_end, facts.as_of) if statement else None,
         country=buyer.country, country_grade=facts.grades_now.get(buyer.country),
         country_grade_before=facts.grades_before.get(buyer.country),
-        events=tuple(facts.events.get(buyer.id, ())), watch_listed=buyer.id in facts.watched)
+        events=tuple(facts.events.get(buyer.id, ())), watch_listed=buyer.id in facts.watched,
+        broken_promises=facts.broken_promises.get(buyer.id, 0))
 
 
 def build_snapshots(uow: SqlUnitOfWork, *, as_of: date, base_currency: str,

@@ -511,6 +511,33 @@ class CreditBlockRecord(Base):
     lift_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class PaymentPromiseRecord(Base):
+    """A buyer's promise to pay an amount by a date, for one invoice or (no invoice) its overdue balance
+    (docs/promises.md). Whether it was kept is computed from the allocations, never stored. Never deleted:
+    cancelling keeps the row with who, when and why; ``version`` guards the cancellation."""
+
+    __tablename__ = "payment_promises"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),
+                      CheckConstraint("promised_date >= made_on", name="promised_on_or_after_made"),
+                      Index("ix_payment_promises_buyer_id_promised_date", "buyer_id", "promised_date"),
+                      Index("ix_payment_promises_promised_date", "promised_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    currency: Mapped[str] = mapped_column(String(3))
+    made_on: Mapped[date] = mapped_column(Date)
+    promised_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    cancelled_by: Mapped[str | None] = mapped_column(String(100))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class MonitorRunRecord(Base):
     """One monitoring run (``tradecredit monitor``, the daily scheduler): when, for which day, what it changed."""
 

@@ -29,6 +29,7 @@ from tradecredit.store.monitoring import (
     MonitorRunRepository,
     WatchListRepository,
 )
+from tradecredit.store.promises import PaymentPromiseRepository
 from tradecredit.store.repositories import (
     AdjustmentRepository,
     AllocationRepository,
@@ -87,6 +88,7 @@ class SqlUnitOfWork:
         self.watch_list = WatchListRepository(session)
         self.credit_blocks = CreditBlockRepository(session)
         self.digests = DigestRepository(session)
+        self.promises = PaymentPromiseRepository(session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
