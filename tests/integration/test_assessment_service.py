@@ -128,7 +128,7 @@ def test_a_broken_payment_promise_raises_the_pd_and_is_named_in_the_behaviour_re
     # Nothing paid on I2 by 10 November + 3 days' grace: one broken promise adds broken_promise_add (0.3).
     assert (behaviour["name"], behaviour["inputs"]["broken_promises_12m"]) == ("behaviour", 1)
     assert behaviour["add"] == pytest.approx(before.outputs["components"][0]["add"] + 0.3)
-    assert "1 broken payment promises" in behaviour["text_en"] and "1 次未兑现付款承诺" in behaviour["text_zh"]
+    assert behaviour["text_en"].endswith("; 1 broken payment promise") and "1 次未兑现付款承诺" in behaviour["text_zh"]
     assert after.inputs["behaviour"]["broken_promises_12m"] == 1 and after.pd > before.pd
     earlier = assessment.assess_buyer(book.uow(), ref="A1", actor="analyst", config=config(book),
                                       as_of=date(2026, 11, 13))  # the last day of grace: not broken yet

@@ -218,7 +218,8 @@ def behaviour_component(behaviour: Behaviour, policy: AssessmentPolicy) -> Compo
         parts_zh.append(f"未付金额的 {behaviour.dispute_share:.0%} 有争议")
     if behaviour.broken_promises_12m:
         add += policy.broken_promise_add * min(behaviour.broken_promises_12m, 3)
-        parts_en.append(f"{behaviour.broken_promises_12m} broken payment promises")
+        count = behaviour.broken_promises_12m
+        parts_en.append(f"{count} broken payment promise{'' if count == 1 else 's'}")
         parts_zh.append(f"{behaviour.broken_promises_12m} 次未兑现付款承诺")
     inputs = {"dbt_days": behaviour.dbt_days, "dbt_days_3m_ago": behaviour.dbt_days_3m_ago,
               "dbt_trend": trend, "dispute_share": round(behaviour.dispute_share, 4),
