@@ -99,6 +99,8 @@ class InvoiceRecord(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("due_date >= issue_date", name="due_after_issue"),
         Index("ix_invoices_buyer_id_due_date", "buyer_id", "due_date"),
+        # Covers the exposure read (store.limits): the order check reads a buyer's invoices from the index alone.
+        Index("ix_invoices_exposure", "buyer_id", "issue_date", "amount", "currency", "due_date", "disputed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
