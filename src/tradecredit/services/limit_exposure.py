@@ -72,9 +72,13 @@ def overdue_beyond(items: Sequence[Any], *, table: FxTable, day: date, base: str
     """What the overdue rule counts: undisputed invoices due more than ``policy.overdue_days`` ago, each above the
     residual (a few cents left on an invoice do not stop deliveries)."""
     before = day - timedelta(days=policy.overdue_days)
-    late = (round_money(row.amount * table.rate(row.currency, day), base) for row in items
-            if row.kind == "invoice" and not row.disputed and row.due_date < before)
-    return sum((amount for amount in late if amount > policy.residual), Decimal(0))
+    total = round_money(ZERO, base)
+    for row in items:
+        if row.kind == "invoice" and not row.disputed and row.due_date < before:
+            amount = round_money(row.amount * table.rate(row.currency, day), base)
+            if amount > policy.residual:
+                total += amount
+    return total
 
 
 def exposure_of(uow: SqlUnitOfWork, holder_id: int, *, group: bool, day: date, base: str,
