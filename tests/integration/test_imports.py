@@ -13,8 +13,9 @@ from tests.builders import BUYER_HEADER, CN_USCC, DE_VAT, INVOICE_HEADER, PAYMEN
 from tradecredit.bootstrap import App
 from tradecredit.domain.errors import ImportRejected
 from tradecredit.domain.ledger import InvoiceStatus
+from tradecredit.services import import_ledger
 from tradecredit.services.imports import ImportSummary, import_file
-from tradecredit.services.ledger import buyer_account
+from tradecredit.services.ledger import apply_cash_on_account, buyer_account
 from tradecredit.store import queries
 
 BUYERS = [
@@ -27,6 +28,8 @@ INVOICES = [
     ("I2", "B2", "2026-02-10", "2026-03-12", "EUR", "500.50"),
     ("I3", "B1", "2026-03-01", "2026-04-30", "CNY", "8000.00"),
 ]
+
+ADJUSTMENT_HEADER = ("adjustment_ref", "invoice_ref", "kind", "date", "amount", "reason")
 
 
 def load(app: App, kind: str, path: Path, **options: object) -> ImportSummary:
@@ -94,8 +97,39 @@ def test_payments_are_allocated_oldest_first_and_overpayments_stay_on_account(le
         ("I1", Decimal("0.00"), InvoiceStatus.PAID), ("I2", Decimal("300.50"), InvoiceStatus.PARTIALLY_PAID)]
 
 
+def test_a_later_payments_file_pays_what_is_still_open_and_cash_for_a_settled_invoice_stays_on_account(
+        ledger: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(import_ledger, "ALLOCATION_CHUNK", 1)  # one buyer per allocation round
+    credit = [("C1", "I1", "credit_note", "2026-01-20", "100.00", "")]
+    load(ledger, "adjustments", write_csv(tmp_path / "a.csv", ADJUSTMENT_HEADER, credit))
+    first = [("P1", "B2", "2026-03-01", "EUR", "900.00", "I1")]
+    load(ledger, "payments", write_csv(tmp_path / "p1.csv", PAYMENT_HEADER, first))
+    second = [("P2", "B2", "2026-03-20", "EUR", "200.00", "I1"), ("P3", "B2", "2026-04-01", "EUR", "300.00", ""),
+              ("P4", "B1", "2026-05-01", "CNY", "8000.00", "")]
+    assert load(ledger, "payments", write_csv(tmp_path / "p2.csv", PAYMENT_HEADER, second)).notes == {
+        "allocations": 2}
+    account = buyer_account(ledger.uow(), ref="B2", as_of=date(2026, 11, 28))
+    # I1 was settled by the credit note and P1, so P2 naming it stays on account; P3 pays part of I2.
+    assert {line.ref: line.open_amount for line in account.invoices} == {"I1": Decimal("0.00"),
+                                                                         "I2": Decimal("200.50")}
+    assert {p.ref: p.unallocated for p in account.payments} == {
+        "P1": Decimal("0.00"), "P2": Decimal("200.00"), "P3": Decimal("0.00")}
+    assert [line.open_amount for line in buyer_account(ledger.uow(), ref="B1", as_of=date(2026, 11, 28)).invoices
+            ] == [Decimal("0.00")]
+
+
+def test_applying_cash_on_account_pays_the_oldest_open_invoices(ledger: App, tmp_path: Path) -> None:
+    rows = [("P1", "B2", "2026-03-01", "EUR", "1000.00", "I1"), ("P2", "B2", "2026-03-20", "EUR", "200.00", "I1")]
+    load(ledger, "payments", write_csv(tmp_path / "p.csv", PAYMENT_HEADER, rows))
+    assert apply_cash_on_account(ledger.uow(), actor="test") == 1
+    account = buyer_account(ledger.uow(), ref="B2", as_of=date(2026, 11, 28))
+    assert {line.ref: line.open_amount for line in account.invoices} == {"I1": Decimal("0.00"),
+                                                                         "I2": Decimal("300.50")}
+    assert {p.ref: p.unallocated for p in account.payments} == {"P1": Decimal("0.00"), "P2": Decimal("0.00")}
+
+
 def test_credit_notes_and_write_offs_reduce_the_open_amount(ledger: App, tmp_path: Path) -> None:
-    header = ("adjustment_ref", "invoice_ref", "kind", "date", "amount", "reason")
+    header = ADJUSTMENT_HEADER
     rows = [("C1", "I1", "credit_note", "2026-01-20", "100.00", "returned goods"),
             ("W1", "I1", "write_off", "2026-06-30", "900.00", "insolvency")]
     load(ledger, "adjustments", write_csv(tmp_path / "a.csv", header, rows))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradecredit.domain.errors import NotFound, ValidationError
-from tradecredit.domain.ledger import Invoice, InvoiceStatus, allocate
+from tradecredit.domain.ledger import Invoice, InvoiceStatus, Payment, allocate
 from tradecredit.engine.aging import aging_labels
 from tradecredit.store.uow import SqlUnitOfWork
 
@@ -122,6 +122,18 @@ def apply_cash_on_account(uow: SqlUnitOfWork, *, actor: str, buyer_ref: str | No
         return made
 
 
+def _candidates(payment: Payment, by_ref: dict[str, Invoice], by_buyer: dict[str, list[Invoice]]) -> list[Invoice]:
+    """The open invoices offered to a payment: the one it names, if the buyer's, or all the buyer's.
+
+    ``allocate`` picks the named invoice out of what it is given; handing it one invoice instead of the buyer's
+    whole list keeps a large import from scanning every open invoice of the buyer for each payment.
+    """
+    if payment.invoice_ref is None:
+        return by_buyer[payment.buyer_ref]
+    named = by_ref[payment.invoice_ref]
+    return [named] if named.buyer_ref == payment.buyer_ref else []
+
+
 def set_dispute(uow: SqlUnitOfWork, *, invoice_ref: str, disputed: bool, reason: str | None, actor: str) -> None:
     """Mark an invoice disputed (with a reason) or resolve the dispute."""
     if disputed and not (reason or "").strip():
@@ -148,11 +160,12 @@ def allocate_cash(uow: SqlUnitOfWork, buyer_ids: Sequence[int], refs: dict[int, 
     invoices = uow.invoices.open_for_buyers(buyer_ids, refs)
     payments = uow.payments.with_cash_on_account(buyer_ids, refs)
     invoice_ids = {invoice.ref: id_ for id_, invoice in invoices.items()}
+    by_ref = {invoice.ref: invoice for invoice in invoices.values()}
     by_buyer: dict[str, list[Invoice]] = defaultdict(list)
     for invoice in invoices.values():
         by_buyer[invoice.buyer_ref].append(invoice)
     payment_ids = {payment.ref: id_ for id_, payment in payments.items()}
-    wanted = {ref for group in (only or {}).values() for ref in group}
+    wanted = {ref for buyer_id in buyer_ids for ref in (only or {}).get(buyer_id, ())}
     for payment in sorted(payments.values(), key=lambda p: (p.on, p.ref)):
         if only is not None and payment.ref not in wanted:
             continue
@@ -160,6 +173,6 @@ def allocate_cash(uow: SqlUnitOfWork, buyer_ids: Sequence[int], refs: dict[int, 
             if only is not None:
                 continue  # at import, cash for an already settled invoice stays on account
             payment.invoice_ref = None  # applying cash on account: the named invoice is settled, go oldest-first
-        for allocation in allocate(payment, by_buyer[payment.buyer_ref]):
+        for allocation in allocate(payment, _candidates(payment, by_ref, by_buyer)):
             yield {"payment_id": payment_ids[payment.ref], "invoice_id": invoice_ids[allocation.invoice_ref],
                    "amount": allocation.amount.amount, "effective_date": allocation.on, "created_at": now}

@@ -204,21 +204,23 @@ class InvoiceRepository(BulkRepository):
         return dict(totals)
 
     def open_for_buyers(self, buyer_ids: Sequence[int], refs: Mapping[int, str]) -> dict[int, Invoice]:
-        """Domain invoices (with their settlements) still open, by invoice id, for the given buyers."""
-        settled = _settled_subquery()
-        query = (select(InvoiceRecord, settled.c.total)
-                 .outerjoin(settled, settled.c.invoice_id == InvoiceRecord.id)
-                 .where(InvoiceRecord.buyer_id.in_(buyer_ids))
-                 .where(InvoiceRecord.amount > func.coalesce(settled.c.total, 0)))
-        invoices = {record.id: _invoice(record, refs) for record, _ in self.session.execute(query)}
+        """Domain invoices (with their settlements) still open, by invoice id, for the given buyers.
+
+        The settled total is a correlated sum per invoice (an index look-up in allocations and adjustments), not
+        a join to a grouped subquery: that one aggregates the whole allocations table on every call, which made
+        allocating a large import quadratic (every chunk of buyers scanned every allocation made so far).
+        """
+        query = (select(*_INVOICE_COLUMNS).where(InvoiceRecord.buyer_id.in_(buyer_ids))
+                 .where(InvoiceRecord.amount > _settled_total()))
+        invoices = {row.id: _invoice(row, refs) for row in self.session.execute(query)}
         self._load_settlements(invoices)
         return invoices
 
     def by_ids(self, ids: Sequence[int], refs: Mapping[int, str]) -> dict[int, Invoice]:
         invoices: dict[int, Invoice] = {}
         for chunk in _chunks(ids):
-            for record in self.session.scalars(select(InvoiceRecord).where(InvoiceRecord.id.in_(chunk))):
-                invoices[record.id] = _invoice(record, refs)
+            for row in self.session.execute(select(*_INVOICE_COLUMNS).where(InvoiceRecord.id.in_(chunk))):
+                invoices[row.id] = _invoice(row, refs)
         self._load_settlements(invoices)
         return invoices
 
@@ -248,18 +250,27 @@ class InvoiceRepository(BulkRepository):
                              .values(disputed=disputed, dispute_reason=reason))
 
 
-def _settled_subquery() -> Any:
-    parts = [select(r.invoice_id.label("invoice_id"), r.amount.label("amount"))
-             for r in (AllocationRecord, AdjustmentRecord)]
-    union = parts[0].union_all(parts[1]).subquery()
-    return (select(union.c.invoice_id, func.sum(union.c.amount).label("total"))
-            .group_by(union.c.invoice_id).subquery())
+_INVOICE_COLUMNS = (InvoiceRecord.id, InvoiceRecord.ref, InvoiceRecord.buyer_id, InvoiceRecord.issue_date,
+                    InvoiceRecord.due_date, InvoiceRecord.currency, InvoiceRecord.amount, InvoiceRecord.delivery_date,
+                    InvoiceRecord.disputed, InvoiceRecord.dispute_reason)
+_PAYMENT_COLUMNS = (PaymentRecord.id, PaymentRecord.ref, PaymentRecord.buyer_id, PaymentRecord.payment_date,
+                    PaymentRecord.currency, PaymentRecord.amount, PaymentRecord.invoice_ref)
 
 
-def _invoice(record: InvoiceRecord, refs: Mapping[int, str]) -> Invoice:
-    return Invoice(record.ref, refs[record.buyer_id], record.issue_date, record.due_date,
-                   Money(record.amount, record.currency), record.delivery_date, record.disputed,
-                   record.dispute_reason)
+def _sum_for(record: Any, column: Any, outer: Any) -> Any:
+    """``coalesce((SELECT sum(amount) FROM record WHERE column = outer), 0)``: one index look-up per outer row."""
+    return func.coalesce(select(func.sum(record.amount)).where(column == outer).scalar_subquery(), 0)
+
+
+def _settled_total() -> Any:
+    """Allocations plus adjustments of the invoice in the outer query."""
+    return (_sum_for(AllocationRecord, AllocationRecord.invoice_id, InvoiceRecord.id)
+            + _sum_for(AdjustmentRecord, AdjustmentRecord.invoice_id, InvoiceRecord.id))
+
+
+def _invoice(row: Row[*tuple[Any, ...]], refs: Mapping[int, str]) -> Invoice:
+    return Invoice(row.ref, refs[row.buyer_id], row.issue_date, row.due_date, Money(row.amount, row.currency),
+                   row.delivery_date, row.disputed, row.dispute_reason)
 
 
 class PaymentRepository(BulkRepository):
@@ -281,19 +292,16 @@ class PaymentRepository(BulkRepository):
 
     def _payments(self, buyer_ids: Sequence[int], refs: Mapping[int, str], *, open_only: bool,
                   ids: Sequence[int] | None = None) -> dict[int, Payment]:
-        used = (select(AllocationRecord.payment_id, func.sum(AllocationRecord.amount).label("used"))
-                .group_by(AllocationRecord.payment_id).subquery())
-        query = (select(PaymentRecord, used.c.used)
-                 .outerjoin(used, used.c.payment_id == PaymentRecord.id)
-                 .where(PaymentRecord.buyer_id.in_(buyer_ids)))
-        if open_only:
-            query = query.where(PaymentRecord.amount > func.coalesce(used.c.used, 0))
+        query = select(*_PAYMENT_COLUMNS).where(PaymentRecord.buyer_id.in_(buyer_ids))
+        if open_only:  # a correlated sum per payment, not a grouped scan of every allocation (see open_for_buyers)
+            query = query.where(PaymentRecord.amount > _sum_for(AllocationRecord, AllocationRecord.payment_id,
+                                                                 PaymentRecord.id))
         if ids is not None:
             query = query.where(PaymentRecord.id.in_(ids))
         payments: dict[int, Payment] = {}
-        for record, _ in self.session.execute(query):
-            payments[record.id] = Payment(record.ref, refs[record.buyer_id], record.payment_date,
-                                          Money(record.amount, record.currency), record.invoice_ref)
+        for row in self.session.execute(query):
+            payments[row.id] = Payment(row.ref, refs[row.buyer_id], row.payment_date, Money(row.amount, row.currency),
+                                       row.invoice_ref)
         for chunk in _chunks(list(payments)):
             allocations = (select(AllocationRecord, InvoiceRecord.ref)
                            .join(InvoiceRecord, InvoiceRecord.id == AllocationRecord.invoice_id)
