@@ -4,10 +4,12 @@ alerts close, update, escalate and come back from a snooze, and webhooks are que
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
 from sqlalchemy import func, select
@@ -24,6 +26,7 @@ from tradecredit.services.monitoring import RunSummary, run_if_due, run_monitor
 from tradecredit.services.promises import record_promise
 from tradecredit.services.reports import read_snapshot
 from tradecredit.services.webhooks import add_endpoint
+from tradecredit.store import arrow_reader, ledger_frames
 from tradecredit.store.run_lock import monitor_lock
 from tradecredit.store.tables import AlertEventRecord, AlertRecord, BuyerRecord, WebhookDeliveryRecord
 
@@ -215,12 +218,23 @@ def test_the_days_digest_follows_the_days_run_and_its_failure_is_only_logged(
     assert "the follow-up of the monitoring run for 2026-11-28 failed" in caplog.text
 
 
-def test_the_column_wise_ledger_read_gives_the_frames_of_the_report_snapshot(app: App, tmp_path: Path) -> None:
+@pytest.mark.parametrize("reader", ["child", "cursor", "child fails"])
+def test_the_column_wise_ledger_read_gives_the_frames_of_the_report_snapshot(
+        app: App, tmp_path: Path, reader: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     build_assessment_book(app, tmp_path)  # payments, a write-off, several buyers
     load(app, tmp_path, "fx", ("date", "currency", "rate_to_base"), [("2026-11-01", "USD", "0.9")])
     load(app, tmp_path, "invoices", INVOICE_HEADER, [("U9", "A2", "2026-11-02", "2026-12-02", "USD", "1234.56")])
+    fetched = Mock(wraps=ledger_frames._fetched)
+    monkeypatch.setattr(ledger_frames, "_fetched", fetched)
+    monkeypatch.setattr(ledger_frames, "CHILD_FROM", 0 if reader.startswith("child") else 10**9)
+    if reader == "child fails":
+        monkeypatch.setattr(arrow_reader, "COMMAND", (sys.executable, "-c", "import sys; sys.exit('no reader')"))
     with app.uow() as uow:
         fast = ledger_snapshot(uow, as_of=DAY2, base_currency="EUR")
+    assert fetched.call_count == (0 if reader == "child" else 2)  # invoices, settlements
+    assert ("reading through the session instead" in caplog.text) == (reader == "child fails")
+    with app.uow() as uow:
         slow = read_snapshot(uow, as_of=DAY2, base_currency="EUR")
     assert fast.invoices.sort("invoice_id").equals(slow.invoices.sort("invoice_id"))
     key = ["invoice_id", "date", "kind", "amount"]

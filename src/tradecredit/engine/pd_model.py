@@ -20,16 +20,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-import lightgbm as lgb
 import numpy as np
 from scipy.special import expit
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from tradecredit.domain.errors import ValidationError
 from tradecredit.engine.features import STATEMENT_ATTRS, attr_column
+
+if TYPE_CHECKING:  # LightGBM and scikit-learn take about 1.2 s to import; they are imported where a model is
+    import lightgbm as lgb  # trained or loaded, so commands that never score (the monitoring run) start faster
 
 __all__ = [
     "ARTEFACT_FORMAT",
@@ -139,6 +139,8 @@ class Calibration:
     @classmethod
     def fit(cls, raw: np.ndarray, y: np.ndarray) -> Calibration:
         """Maximum-likelihood logistic fit of y on raw; practically unpenalised (C = 1e6)."""
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(C=1e6, max_iter=1000).fit(raw.reshape(-1, 1), y)
         a, b = float(model.coef_[0, 0]), float(model.intercept_[0])
         if not a > 0:
@@ -233,12 +235,16 @@ class PdModel:
         return filled
 
     def _train_booster(self, x: np.ndarray, y: np.ndarray) -> lgb.Booster:
+        import lightgbm as lgb
+
         dataset = lgb.Dataset(x, label=y, feature_name=self.feature_names, params={"verbosity": -1})
         params = self.params.lightgbm_params(self.monotone)
         return lgb.train(params, dataset, num_boost_round=self.params.num_boost_round)
 
     def out_of_fold_raw(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Raw score of every row from a booster that did not see it (stratified 5-fold, fixed seed)."""
+        from sklearn.model_selection import StratifiedKFold
+
         raw = np.empty(len(y), dtype=np.float64)
         folds = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=CALIBRATION_SEED)
         for fit_rows, held_out in folds.split(x, y):
@@ -323,6 +329,8 @@ class PdModel:
         model.neutral = tuple(int(k[1:]) for k in model.fill)
         model.info = ModelInfo(**{k: document[k] for k in ModelInfo.__dataclass_fields__ if k in document})
         model._calibration = Calibration(**document["calibration"])
+        import lightgbm as lgb  # here, not at the top: see TYPE_CHECKING above
+
         model._booster = lgb.Booster(model_str="\n".join(document["booster"]) + "\n")
         if model._booster.feature_name() != model.feature_names:
             raise ValidationError("artefact", f"expected booster features {model.feature_names}; got "

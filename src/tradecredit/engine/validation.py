@@ -21,8 +21,6 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
 from tradecredit.domain.errors import ValidationError
 from tradecredit.engine.features import feature_matrix
@@ -94,6 +92,8 @@ class EvaluationReport:
 
 def auc(y: np.ndarray, pd: np.ndarray) -> float:
     """Area under the ROC curve (ties count one half)."""
+    from sklearn.metrics import roc_auc_score  # scikit-learn only when a model is evaluated (see engine/pd_model)
+
     return float(roc_auc_score(y, pd))
 
 
@@ -140,6 +140,8 @@ def ece(y: np.ndarray, pd: np.ndarray, *, bins: int = CALIBRATION_BINS, equal_wi
 
 
 def _splits(protocol: Protocol, x: np.ndarray, y: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+
     if protocol == "cv10":
         yield from StratifiedKFold(CV_FOLDS, shuffle=True, random_state=CV_SEED).split(x, y)
     else:

@@ -105,18 +105,20 @@ def _overdue(frame: pl.DataFrame, refs: Mapping[int, str], snap: Snapshot) -> di
     return found
 
 
-def ledger_snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str) -> Snapshot:
+def ledger_snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str,
+                    reading: ledger_frames.LedgerRead | None = None) -> Snapshot:
     """The ledger on ``as_of`` as :func:`services.reports.read_snapshot` gives it, read column-wise for millions
-    of invoices (:mod:`tradecredit.store.ledger_frames`); raises FxRateMissing like it."""
+    of invoices (:mod:`tradecredit.store.ledger_frames`; ``reading``, when the caller started it earlier, else
+    started here); raises FxRateMissing like it."""
     buyers = {row.id: row for row in queries.buyers(uow.session)}
     roots = group_roots({id_: row.parent_id for id_, row in buyers.items()})
     groups = pl.DataFrame({"buyer_id": list(roots), "group_id": list(roots.values())},
                           schema={"buyer_id": pl.Int64, "group_id": pl.Int64})
-    invoices = (ledger_frames.invoice_frame(uow.session, issued_on_or_before=as_of)
-                .join(groups, on="buyer_id", how="left").select(list(INVOICE_SCHEMA)))
+    with reading or ledger_frames.LedgerRead(uow.session, as_of=as_of) as read:
+        invoices, settlements = read.frames()
+    invoices = invoices.join(groups, on="buyer_id", how="left").select(list(INVOICE_SCHEMA))
     table = FxTable(base_currency, uow.fx.latest(as_of))
     rates = {code: float(table.rate(code, as_of)) for code in sorted(invoices["currency"].unique())}
-    settlements = ledger_frames.settlement_frame(uow.session, on_or_before=as_of)
     return Snapshot(as_of, base_currency, invoices, settlements, rates, buyers)
 
 
@@ -140,30 +142,38 @@ class Facts:
     recorded_since: datetime
 
 
-def read_facts(uow: SqlUnitOfWork, *, as_of: date, base_currency: str, policy: SignalPolicy) -> Facts:
-    """Every read of the run, inside the caller's open unit of work."""
-    snap = ledger_snapshot(uow, as_of=as_of, base_currency=base_currency)
-    ledger, overdue = ledger_facts(snap.invoices, snap.settlements, as_of=as_of, rates=snap.rates,
-                                   base_currency=base_currency, base_minor_unit=snap.exponent,
-                                   overdue_more_than=overdue_floor(policy),
-                                   residual_minor=int(policy.overdue_residual.scaleb(snap.exponent)))
-    refs = reads.invoice_refs(uow.session, overdue["invoice_id"].to_list())
+def _other_reads(uow: SqlUnitOfWork, *, as_of: date, policy: SignalPolicy) -> dict[str, Any]:
+    """The :class:`Facts` fields that do not come from the ledger."""
     since = window(uow, as_of=as_of)
     events: dict[int, list[EventFact]] = {}
     for row in reads.events_between(uow.session, after=since.after, as_of=as_of, imported_since=since.recorded_since):
         events.setdefault(row.buyer_id, []).append(EventFact(row.event_date, row.type, row.source, row.text))
     before = as_of - timedelta(days=COUNTRY_BASELINE_DAYS)
-    return Facts(
-        as_of=as_of, snap=snap, ledger={row[0]: row[1:] for row in ledger.iter_rows()},
-        overdue=_overdue(overdue, refs, snap), total_minor=int(ledger["open_minor"].sum() or 0),
-        assessments=_pairs(reads.assessment_pairs(uow.session, as_of=as_of)),
-        statements=_pairs(reads.statement_pairs(uow.session, as_of=as_of)),
-        limits={buyer_id: amount for buyer_id, (_, amount) in base_limits_in_force(uow.session, as_of).items()},
-        grades_now={code: g.grade for code, g in read_all_grades(uow, on=as_of).items()},
-        grades_before={code: g.grade for code, g in read_all_grades(uow, on=before).items()},
-        events=events, watched=uow.watch_list.buyer_ids(), recorded_since=since.recorded_since,
-        broken_promises=broken_promises(uow, as_of=as_of, policy=PromisePolicy(policy.promise_grace_days,
-                                                                               policy.overdue_residual)))
+    return {
+        "assessments": _pairs(reads.assessment_pairs(uow.session, as_of=as_of)),
+        "statements": _pairs(reads.statement_pairs(uow.session, as_of=as_of)),
+        "limits": {buyer_id: amount for buyer_id, (_, amount) in base_limits_in_force(uow.session, as_of).items()},
+        "grades_now": {code: g.grade for code, g in read_all_grades(uow, on=as_of).items()},
+        "grades_before": {code: g.grade for code, g in read_all_grades(uow, on=before).items()},
+        "events": events, "watched": uow.watch_list.buyer_ids(), "recorded_since": since.recorded_since,
+        "broken_promises": broken_promises(uow, as_of=as_of, policy=PromisePolicy(policy.promise_grace_days,
+                                                                                  policy.overdue_residual)),
+    }
+
+
+def read_facts(uow: SqlUnitOfWork, *, as_of: date, base_currency: str, policy: SignalPolicy) -> Facts:
+    """Every read of the run, inside the caller's open unit of work. The ledger is read by a child process
+    meanwhile (:class:`~tradecredit.store.ledger_frames.LedgerRead`), so the two reads overlap."""
+    with ledger_frames.LedgerRead(uow.session, as_of=as_of) as reading:
+        others = _other_reads(uow, as_of=as_of, policy=policy)
+        snap = ledger_snapshot(uow, as_of=as_of, base_currency=base_currency, reading=reading)
+    ledger, overdue = ledger_facts(snap.invoices, snap.settlements, as_of=as_of, rates=snap.rates,
+                                   base_currency=base_currency, base_minor_unit=snap.exponent,
+                                   overdue_more_than=overdue_floor(policy),
+                                   residual_minor=int(policy.overdue_residual.scaleb(snap.exponent)))
+    refs = reads.invoice_refs(uow.session, overdue["invoice_id"].to_list())
+    return Facts(as_of=as_of, snap=snap, ledger={row[0]: row[1:] for row in ledger.iter_rows()},
+                 overdue=_overdue(overdue, refs, snap), total_minor=int(ledger["open_minor"].sum() or 0), **others)
 
 
 def _assessed(pair: Mapping[int, Any] | None) -> dict[str, Any]:
