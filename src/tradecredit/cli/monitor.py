@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.progress import Progress
@@ -30,16 +32,21 @@ def monitor(
     with handled():
         tc = open_app()
         day = parse_day(as_of, tc)
-        with Progress(console=console, transient=True, disable=as_json) as bar:
-            task = bar.add_task("monitoring", total=None)
+        with _steps("monitoring", hidden=as_json) as progress:
             summary = run_monitor(tc.uow, as_of=day, actor=actor(), policy=tc.settings.signal_policy(),
-                                  base_currency=tc.settings.base_currency,
-                                  progress=lambda step, done, total: bar.update(task, completed=done, total=total,
-                                                                                description=step))
+                                  base_currency=tc.settings.base_currency, progress=progress)
         if as_json:
             console.print(json.dumps(as_document(summary), ensure_ascii=False), soft_wrap=True)
             return
         _print(summary)
+
+
+@contextmanager
+def _steps(label: str, *, hidden: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar (none with --json) and the ``progress(step, done, total)`` callback that moves it."""
+    with Progress(console=console, transient=True, disable=hidden) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda step, done, total: bar.update(task, completed=done, total=total, description=step)
 
 
 def _print(summary: RunSummary) -> None:
@@ -90,12 +97,9 @@ def backtest(
         tc = open_app()
         first = parse_day(start, tc, field="--from") if start else None
         last = parse_day(end, tc, field="--to") if end else None
-        with Progress(console=console, transient=True, disable=as_json) as bar:
-            task = bar.add_task("replaying", total=None)
+        with _steps("replaying", hidden=as_json) as progress:
             report = run_backtest(tc.uow, policy=tc.settings.signal_policy(), base_currency=tc.settings.base_currency,
-                                  start=first, end=last, horizon_days=horizon_days,
-                                  progress=lambda step, done, total: bar.update(task, completed=done, total=total,
-                                                                                description=step))
+                                  start=first, end=last, horizon_days=horizon_days, progress=progress)
         if as_json:
             console.print(json.dumps(as_document(report), ensure_ascii=False), soft_wrap=True)
             return

@@ -33,7 +33,7 @@ class CountryTerms:
     def terms(self, uow: SqlUnitOfWork, country: str, day: date) -> PaymentTerms | None:
         """Inside an open unit of work (read only on a miss)."""
         generation = CHANGES.value
-        cached = self._cache.get((country, day), generation)
+        cached = self.cached(country, day)
         if cached is not None:
             return cached[0]
         value = allowed_terms(country_grade_in(uow, country=country, on=day), settings_in(uow, country), self.policy)

@@ -10,13 +10,13 @@ statement) and sum them here, so the check and the page a credit manager looks a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tradecredit.domain.fx import FxTable
+from tradecredit.domain.fx import FxRate, FxTable
 from tradecredit.domain.money import round_money
 from tradecredit.domain.order_check import CheckPolicy
 from tradecredit.store import limits as limit_queries
@@ -44,9 +44,10 @@ def _in_base(totals: dict[str, Decimal], table: FxTable, day: date, base: str) -
     return round_money(sum(converted, Decimal(0)), base)
 
 
-def fx_table(uow: SqlUnitOfWork, day: date, base: str, currencies: set[str]) -> FxTable:
-    """Rates only when some amount is in another currency (the hot path usually needs none)."""
-    return FxTable(base, uow.fx.latest(day)) if currencies - {base} else FxTable(base)
+def fx_table(latest: Callable[[date], Iterable[FxRate]], day: date, base: str, currencies: set[str]) -> FxTable:
+    """The latest rates on ``day``, read (``latest(day)``) only when some amount is in another currency: the order
+    check usually needs none."""
+    return FxTable(base, latest(day)) if currencies - {base} else FxTable(base)
 
 
 def exposure_from(items: Sequence[Any], *, table: FxTable, day: date, base: str,
@@ -86,5 +87,5 @@ def exposure_of(uow: SqlUnitOfWork, holder_id: int, *, group: bool, day: date, b
     """The buyer's exposure, or its whole group's when ``group`` (``holder_id`` is then the top-level buyer).
     Inside an open unit of work; raises FxRateMissing when an amount's currency has no rate."""
     items = limit_queries.exposure_items(uow.session, holder_id, group=group, as_of=day)
-    table = fx_table(uow, day, base, {row.currency for row in items})
+    table = fx_table(uow.fx.latest, day, base, {row.currency for row in items})
     return exposure_from(items, table=table, day=day, base=base, buckets=buckets)

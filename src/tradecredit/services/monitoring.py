@@ -43,7 +43,9 @@ class AlertLine:
 
 
 @dataclass(frozen=True)
-class RunSummary:
+class RunView:
+    """A run as its ``monitor_runs`` row keeps it."""
+
     id: int
     as_of: date
     actor: str
@@ -52,9 +54,15 @@ class RunSummary:
     buyers: int
     opened: int
     updated: int
-    escalated: int
     closed: int
-    snooze_ended: int
+
+
+@dataclass(frozen=True)
+class RunSummary(RunView):
+    """What a run just did: its row, with the counts only the run itself knows and the top alerts."""
+
+    escalated: int = 0
+    snooze_ended: int = 0
     top: list[AlertLine] = field(default_factory=list)
 
 
@@ -126,8 +134,8 @@ def _locked_run(new_uow: Callable[[], SqlUnitOfWork], *, as_of: date, actor: str
         run.opened, run.updated, run.closed = counts["opened"], counts["updated"], counts["closed"]
         run.finished_at = uow.clock.now()
         summary = RunSummary(run.id, as_of, actor, started, run.finished_at, len(snapshots), counts["opened"],
-                             counts["updated"], counts["escalated"], counts["closed"], counts["snooze_ended"],
-                             _top(uow, refs))
+                             counts["updated"], counts["closed"], escalated=counts["escalated"],
+                             snooze_ended=counts["snooze_ended"], top=_top(uow, refs))
         uow.commit()
     return summary
 
@@ -223,19 +231,6 @@ def _top(uow: SqlUnitOfWork, refs: dict[int, str]) -> list[AlertLine]:
                                  country=None, offset=0, limit=TOP_ALERTS)
     return [AlertLine(refs.get(r.buyer_id, str(r.buyer_id)), r.code, r.severity, r.status, r.text_en)
             for r in records]
-
-
-@dataclass(frozen=True)
-class RunView:
-    id: int
-    as_of: date
-    actor: str
-    started_at: datetime
-    finished_at: datetime
-    buyers: int
-    opened: int
-    updated: int
-    closed: int
 
 
 def list_runs(uow: SqlUnitOfWork, *, limit: int = 20) -> list[RunView]:

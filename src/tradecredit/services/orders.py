@@ -23,7 +23,7 @@ from tradecredit.domain.limits import LimitKind, LimitScope, LimitTerm, limit_in
 from tradecredit.domain.money import check_currency, parse_amount, round_money
 from tradecredit.domain.order_check import CheckInputs, CheckPolicy, Outcome, check_order
 from tradecredit.services.country_terms import CountryTerms
-from tradecredit.services.limit_exposure import Exposure, exposure_from, overdue_beyond
+from tradecredit.services.limit_exposure import Exposure, exposure_from, fx_table, overdue_beyond
 from tradecredit.services.paging import check_page
 from tradecredit.services.webhooks import enqueue
 from tradecredit.store.order_checks import OrderCheckStore, OrderCheckTransaction, Subject
@@ -291,7 +291,7 @@ def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: Chec
     has_group = any(r.buyer_id == root and r.scope == LimitScope.GROUP.value for r in rows)
     items = tx.items(root if has_group else buyer.id, group=has_group, day=day)
     currencies = {request.currency} | {row.currency for row in items}
-    table = FxTable(base, tx.latest_rates(day)) if currencies - {base} else FxTable(base)
+    table = fx_table(tx.latest_rates, day, base, currencies)
     amount_base = round_money(request.amount * table.rate(request.currency, day), base)
     own_items = [row for row in items if row.buyer_id == buyer.id] if has_group else items
     own = _position(rows, own_items, holder=(buyer.id, buyer.ref), scope=LimitScope.BUYER, day=day, table=table,

@@ -8,10 +8,10 @@ a short list read first.
 
 On a database file or PostgreSQL with at least ``CHILD_FROM`` invoices, a child process reads them with
 connectorx (:mod:`tradecredit.store.arrow_reader`) while the caller does its other reads. Otherwise (a smaller
-ledger, an in-memory SQLite database), or when the child fails, the session's own connection fetches ``CHUNK_ROWS`` rows at a time into one
-integer array each, so only one chunk exists as Python objects at a time. The frames have the engine's schemas
-(``engine/receivables.py``: amounts as Float64 major units in the invoice currency); ``group_id`` is left to the
-caller.
+ledger, an in-memory SQLite database), or when the child fails, the session's own connection fetches
+``CHUNK_ROWS`` rows at a time into one integer array each, so only one chunk exists as Python objects at a time.
+The frames have the engine's schemas (``engine/receivables.py``: amounts as Float64 major units in the invoice
+currency); ``group_id`` is left to the caller.
 
 The child reads on a connection of its own, outside the caller's transaction. The monitoring run reads committed,
 dated data (invoices issued and settlements dated up to the day), so a write landing between the two reads can only
