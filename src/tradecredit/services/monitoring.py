@@ -148,14 +148,17 @@ def _event(alert_id: int, action: str, at: datetime, before: str | None, after: 
 
 def _open(uow: SqlUnitOfWork, opened: Sequence[Finding], *, as_of: date, now: datetime,
           run_id: int) -> list[tuple[int, Finding]]:
-    rows = [{"buyer_id": f.buyer_id, "code": f.code, "severity": f.severity, "status": "new", "opened_on": as_of,
-             "last_seen_on": as_of, "resolved_on": None, "snoozed_until": None, "evidence": f.evidence,
-             "actions": f.actions, "text_en": f.text_en, "text_zh": f.text_zh, "updated_by": MONITOR_ACTOR,
-             "updated_at": now, "version": 1} for f in opened]
-    pairs = list(zip(store.insert_alerts(uow.session, rows), opened, strict=True))
+    """Insert the new alerts and their ``opened`` events: only what differs per alert travels per row."""
+    common = {"status": "new", "opened_on": as_of, "last_seen_on": as_of, "resolved_on": None, "snoozed_until": None,
+              "updated_by": MONITOR_ACTOR, "updated_at": now, "version": 1}
+    rows = [{"buyer_id": f.buyer_id, "code": f.code, "severity": f.severity, "evidence": f.evidence,
+             "actions": f.actions, "text_en": f.text_en, "text_zh": f.text_zh} for f in opened]
+    pairs = list(zip(store.insert_alerts(uow.session, rows, common), opened, strict=True))
     data = {"run_id": run_id, "as_of": as_of.isoformat()}
-    store.insert_events(uow.session, [_event(alert_id, "opened", now, None, "new", {**data, "severity": f.severity})
-                                      for alert_id, f in pairs])
+    store.insert_events(uow.session, [{"alert_id": alert_id, "data": {**data, "severity": f.severity}}
+                                      for alert_id, f in pairs],
+                        {"at": now, "actor": MONITOR_ACTOR, "action": "opened", "from_status": None,
+                         "to_status": "new", "comment": None})
     return pairs
 
 
@@ -193,7 +196,7 @@ def _apply(uow: SqlUnitOfWork, plan: Plan, *, as_of: date, run_id: int, refs: di
     store.update_alerts(uow.session, [_change_row(c, as_of=as_of, now=now) for c in plan.changes]
                         + [{"id": a.id, "last_seen_on": as_of} for a in plan.seen])
     store.insert_events(uow.session, [event for c in plan.changes
-                                      for event in _change_events(c, as_of=as_of, now=now, run_id=run_id)])
+                                      for event in _change_events(c, as_of=as_of, now=now, run_id=run_id)], {})
     _queue_webhooks(uow, plan, opened, as_of=as_of, refs=refs)
     return dict(summary_counts(plan))
 

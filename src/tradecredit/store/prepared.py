@@ -9,7 +9,7 @@ processors (exact decimals, dates, JSON); only the per-call machinery is skipped
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
@@ -43,6 +43,23 @@ class Prepared:
 
     def run(self, cursor: Any, params: Mapping[str, Any]) -> None:
         cursor.execute(self.sql, self._arguments(params))
+
+    def run_many(self, cursor: Any, rows: Iterable[Mapping[str, Any]], common: Mapping[str, Any]) -> None:
+        """One executemany over ``rows``; ``common`` holds the values every row shares, converted once (a bulk
+        write's timestamps and statuses), and a row's own value of the same name wins."""
+        shared = {**self._fixed, **common}
+        for name in shared.keys() & self._binds.keys():
+            shared[name] = self._binds[name](shared[name])
+        binds = list(self._binds.items())
+
+        def arguments(row: Mapping[str, Any]) -> Any:
+            values = {**shared, **row}
+            for name, processor in binds:
+                if name in row:
+                    values[name] = processor(row[name])
+            return values if self._order is None else [values[name] for name in self._order]
+
+        cursor.executemany(self.sql, [arguments(row) for row in rows])
 
     def _processors(self, cursor: Any) -> list[tuple[int, Processor]]:
         """(column index, processor) of the columns whose driver values need converting."""
