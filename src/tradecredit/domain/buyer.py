@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tradecredit.domain.errors import ValidationError
@@ -80,13 +80,14 @@ def new_buyer(
     )
 
 
-def group_roots(parents: Mapping[int, int | None]) -> dict[int, int]:
-    """Map every buyer id to the id at the top of its group (itself when it has no parent).
+def group_roots(parents: Mapping[int, int | None], of: Iterable[int] | None = None) -> dict[int, int]:
+    """Map every buyer id (or only those of ``of``, and the buyers on their way up) to the id at the top of its
+    group (itself when it has no parent).
 
     Raises ValidationError when the parent links form a cycle.
     """
     roots: dict[int, int] = {}
-    for start in parents:
+    for start in parents if of is None else of:
         path: list[int] = []
         node = start
         while node not in roots:

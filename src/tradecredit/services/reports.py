@@ -73,14 +73,25 @@ def snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str) -> Snapshot
         return read_snapshot(uow, as_of=as_of, base_currency=base_currency)
 
 
+def _buyers_and_roots(uow: SqlUnitOfWork,
+                      buyer_ids: list[int] | None) -> tuple[dict[int, queries.BuyerRow], dict[int, int]]:
+    """The buyers by id and their groups' top-level ids: all of them, or ``buyer_ids`` and their top-level
+    buyers only (re-assessing one buyer of 100,000 read every buyer's row, 0.8 s of its 1 s)."""
+    if buyer_ids is None:
+        buyers = {row.id: row for row in queries.buyers(uow.session)}
+        return buyers, group_roots({id_: row.parent_id for id_, row in buyers.items()})
+    roots = group_roots(queries.parent_links(uow.session), of=buyer_ids)
+    wanted = sorted(set(buyer_ids) | {roots[id_] for id_ in buyer_ids})
+    return {row.id: row for row in queries.buyers(uow.session, wanted)}, roots
+
+
 def read_snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str,
                   buyer_ids: list[int] | None = None) -> Snapshot:
     """:func:`snapshot` inside a unit of work the caller has open; only ``buyer_ids``' invoices when given."""
-    buyers = {row.id: row for row in queries.buyers(uow.session)}
+    buyers, roots = _buyers_and_roots(uow, buyer_ids)
     invoices = queries.invoice_columns(uow.session, issued_on_or_before=as_of, buyer_ids=buyer_ids)
     settlements = queries.settlement_columns(uow.session, on_or_before=as_of, buyer_ids=buyer_ids)
     table = FxTable(base_currency, uow.fx.latest(as_of))
-    roots = group_roots({id_: row.parent_id for id_, row in buyers.items()})
     rates = {code: float(table.rate(code, as_of)) for code in sorted(set(invoices["currency"]))}
     invoice_frame = pl.DataFrame(
         {**invoices, "group_id": [roots[b] for b in invoices["buyer_id"]],
