@@ -76,7 +76,7 @@ def snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str) -> Snapshot
 def _buyers_and_roots(uow: SqlUnitOfWork,
                       buyer_ids: list[int] | None) -> tuple[dict[int, queries.BuyerRow], dict[int, int]]:
     """The buyers by id and their groups' top-level ids: all of them, or ``buyer_ids`` and their top-level
-    buyers only (re-assessing one buyer of 100,000 read every buyer's row, 0.8 s of its 1 s)."""
+    buyers only (re-assessing one buyer of 100,000 read every buyer's row: 0.92 s a buyer, now 0.28 s)."""
     if buyer_ids is None:
         buyers = {row.id: row for row in queries.buyers(uow.session)}
         return buyers, group_roots({id_: row.parent_id for id_, row in buyers.items()})
