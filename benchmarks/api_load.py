@@ -113,8 +113,12 @@ def measured(session: int, measure: Callable[[], Round]) -> Round:
 
 
 def environment(database: Path) -> dict[str, str]:
+    """The served application's settings. No daily monitoring run inside the server: on a fresh copy the day's run
+    is always due, and at 100,000 buyers it would take a core for a minute and SQLite's write lock for seconds in
+    the middle of the measurement (docs/deployment.md, "PostgreSQL or SQLite")."""
     return {**os.environ, "TRADECREDIT_DATABASE_URL": f"sqlite:///{database}",
-            "TRADECREDIT_SETTINGS_FILE": "/nonexistent.toml", "TRADECREDIT_NEW_PASSWORD": PASSWORD}
+            "TRADECREDIT_SETTINGS_FILE": "/nonexistent.toml", "TRADECREDIT_NEW_PASSWORD": PASSWORD,
+            "TRADECREDIT_MONITOR_SCHEDULER": "false"}
 
 
 def run(env: dict[str, str], *args: str) -> str:

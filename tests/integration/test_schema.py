@@ -46,3 +46,14 @@ def test_a_database_behind_the_latest_migration_is_refused(tmp_path: Path) -> No
 def test_every_statement_line_item_has_a_column() -> None:
     columns = set(StatementRecord.__table__.columns.keys())
     assert set(LINE_ITEMS) <= columns
+
+
+def test_a_sqlite_connection_waits_a_minute_for_another_writer_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    """A write waits for another up to 60 s: the daily monitoring run writes for longer than the driver's default
+    5 s at 100,000 buyers, and order checks arriving meanwhile must wait, not fail with "database is locked"."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    with engine.connect() as connection:
+        pragmas = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                   for name in ("busy_timeout", "journal_mode", "synchronous", "foreign_keys")}
+    engine.dispose()
+    assert pragmas == {"busy_timeout": 60_000, "journal_mode": "wal", "synchronous": 1, "foreign_keys": 1}
