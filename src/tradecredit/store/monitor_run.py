@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tradecredit.domain.monitoring import OpenAlert
 from tradecredit.store.monitoring import OPEN
-from tradecredit.store.prepared import Prepared
+from tradecredit.store.prepared import Prepared, insert_all
 from tradecredit.store.tables import (
     AlertEventRecord,
     AlertRecord,
@@ -108,19 +108,13 @@ def open_alerts(session: Session) -> list[OpenAlert]:
     return [OpenAlert(*row) for row in session.execute(query)]
 
 
-def _insert_all(table: Any) -> Any:
-    """INSERT of every column but the id, each value a parameter named after its column."""
-    return insert(table).values({column.name: bindparam(column.name, type_=column.type)
-                                 for column in table.columns if column.name != "id"})
-
-
 def _insert_many(session: Session, table: Any, rows: Sequence[dict[str, Any]], common: dict[str, Any]) -> None:
     """One executemany on the driver's cursor, the shared values converted once (:class:`Prepared`): at 167,000
     alerts SQLAlchemy's per-row parameter processing cost more than SQLite's inserts."""
     connection = session.connection()
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        Prepared(_insert_all(table), connection.dialect).run_many(cursor, rows, common)
+        Prepared(insert_all(table), connection.dialect).run_many(cursor, rows, common)
     finally:
         cursor.close()
 

@@ -21,12 +21,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy import Engine, bindparam, select
 
 from tradecredit.domain.fx import FxRate
 from tradecredit.domain.webhooks import outbox_rows
 from tradecredit.store.limits import ITEMS_OF_BUYER, ITEMS_OF_GROUP, ROOT
-from tradecredit.store.prepared import Prepared
+from tradecredit.store.prepared import Prepared, insert_all
 from tradecredit.store.repositories import LATEST_RATES
 from tradecredit.store.tables import (
     AssessmentRecord,
@@ -92,12 +92,6 @@ _LIMITS = (select(CreditLimitRecord.id, CreditLimitRecord.buyer_id, CreditLimitR
 _REF = select(_BUYERS.c.ref).where(_BUYERS.c.id == bindparam("buyer_id"))
 
 
-def _insert_all(table: Any) -> Any:
-    """INSERT of every column but the id, each value a parameter named after its column."""
-    return insert(table).values({column.name: bindparam(column.name, type_=column.type)
-                                 for column in table.columns if column.name != "id"})
-
-
 class OrderCheckStore:
     """The statements compiled for one engine's dialect; build once per application."""
 
@@ -114,9 +108,9 @@ class OrderCheckStore:
         self.items_of_buyer = Prepared(ITEMS_OF_BUYER, dialect)
         self.items_of_group = Prepared(ITEMS_OF_GROUP, dialect)
         self.rates = Prepared(LATEST_RATES, dialect)
-        self.insert = Prepared(_insert_all(_ORDERS), dialect)
+        self.insert = Prepared(insert_all(_ORDERS), dialect)
         self.subscriptions = Prepared(SUBSCRIPTIONS, dialect)
-        self.outbox = Prepared(_insert_all(WebhookDeliveryRecord.__table__), dialect)
+        self.outbox = Prepared(insert_all(WebhookDeliveryRecord.__table__), dialect)
 
     @contextmanager
     def transaction(self) -> Iterator[OrderCheckTransaction]:

@@ -12,11 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 Processor = Callable[[Any], Any]
+
+
+def insert_all(table: Any) -> Any:
+    """INSERT of every column but the id, each value a parameter named after its column."""
+    return insert(table).values({column.name: bindparam(column.name, type_=column.type)
+                                 for column in table.columns if column.name != "id"})
 
 
 class Prepared:
