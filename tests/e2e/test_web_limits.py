@@ -21,7 +21,7 @@ from tests.builders import BUYER_HEADER, INVOICE_HEADER, write_csv
 from tradecredit.bootstrap import App
 from tradecredit.domain.limits import review_date
 from tradecredit.server import create_server
-from tradecredit.services import assessment, limits, orders, terms_advisor, users
+from tradecredit.services import assessment, limits, order_holds, orders, terms_advisor, users
 from tradecredit.services.assessment import AssessmentConfig
 from tradecredit.services.demo import load_demo
 from tradecredit.services.imports import import_file
@@ -268,7 +268,7 @@ def test_a_viewer_sees_no_forms_and_a_post_from_a_viewer_is_not_allowed(book: Ap
         viewer.get("/buyers/B1/terms-advice?amount=1000&days=30&margin=20&cost_of_capital=8"),
     ):
         assert response.status_code == 403 and "Not allowed" in response.text
-    assert len(pending(book)) == 1 and orders.list_orders(book.uow(), base_currency="EUR")[1] == 1
+    assert len(pending(book)) == 1 and order_holds.list_orders(book.uow(), base_currency="EUR")[1] == 1
 
 
 # The limit request page

@@ -20,7 +20,7 @@ from tradecredit.domain.errors import (
     StaleVersion,
     ValidationError,
 )
-from tradecredit.services import assessment, country, limits, orders
+from tradecredit.services import assessment, country, limits, order_holds, orders
 from tradecredit.services.audit import audit_trail
 from tradecredit.services.imports import import_file
 from tradecredit.services.users import add_user
@@ -201,16 +201,16 @@ def test_holds_list_every_reason_and_a_manager_resolves_them(book: App) -> None:
     assert held.reasons[0]["figures"] == {"overdue": "1000.00", "days": "30"}
     assert order(book, "S", "O8", "100", hold_overdue_amount=D(1000)).outcome == "release"  # not above 1000
     assert order(book, "S", "O9", "100", hold_overdue_days=45).outcome == "release"  # not older than 45 days
-    queue, total = orders.list_orders(book.uow(), base_currency="EUR", status="held")
+    queue, total = order_holds.list_orders(book.uow(), base_currency="EUR", status="held")
     assert (total, queue[0].order_ref) == (1, "O7")
     with pytest.raises(ValidationError, match="reason"):
-        orders.resolve_hold(book.uow(), base_currency="EUR", order_ref="O7", release=True, reason=" ", version=1,
+        order_holds.resolve_hold(book.uow(), base_currency="EUR", order_ref="O7", release=True, reason=" ", version=1,
                             actor="manager")
-    released = orders.resolve_hold(book.uow(), base_currency="EUR", order_ref="O7", release=True,
+    released = order_holds.resolve_hold(book.uow(), base_currency="EUR", order_ref="O7", release=True,
                                    reason="customer paid today", version=1, actor="manager")
     assert (released.status, released.resolved_by) == ("released", "manager")
     with pytest.raises(Conflict, match="order O7 is released, not on hold"):
-        orders.resolve_hold(book.uow(), base_currency="EUR", order_ref="O7", release=False, reason="x", version=2,
+        order_holds.resolve_hold(book.uow(), base_currency="EUR", order_ref="O7", release=False, reason="x", version=2,
                             actor="manager")
     no_limit = order(book, "X", "O10", "1")
     assert [r["code"] for r in no_limit.reasons] == ["no_limit"]
@@ -291,7 +291,7 @@ def test_the_check_reads_the_same_exposure_as_the_limit_page(book: App, tmp_path
                     base_currency="EUR", actor="test")
     grant(book, "X", "10000")
     assert order(book, "X", "O1", "400").outcome == "hold"  # X1 1500.00 and X2 900.00 are > 30 days overdue
-    orders.resolve_hold(book.uow(), base_currency="EUR", order_ref="O1", release=True, reason="agreed", version=1,
+    order_holds.resolve_hold(book.uow(), base_currency="EUR", order_ref="O1", release=True, reason="agreed", version=1,
                         actor="manager")
     held = order(book, "X", "O2", "100")
     # Open: X1 3000 − 1200 − 300 = 1500.00; X2 1000 USD × 0.9 = 900.00; X3 800.00 → 3200.00; order O1 400.00.
@@ -334,7 +334,7 @@ def test_a_partial_release_counts_only_the_released_part(book: App) -> None:
     assert held.status == "held" and held.buyer_name == "Rossi"
 
     def resolve(amount: D | str, *, release: bool = True) -> orders.OrderCheckView:
-        return orders.resolve_hold(book.uow(), base_currency="EUR", order_ref="O2", release=release,
+        return order_holds.resolve_hold(book.uow(), base_currency="EUR", order_ref="O2", release=release,
                                    reason="ship what fits", version=1, actor="manager", amount=amount)
 
     with pytest.raises(ValidationError, match=r"at most 6000\.00 EUR; got 6000\.01"):
@@ -345,7 +345,7 @@ def test_a_partial_release_counts_only_the_released_part(book: App) -> None:
         resolve("100.001")
     with pytest.raises(ValidationError, match="a rejected order ships nothing"):
         resolve(D(100), release=False)
-    [still], _ = orders.list_orders(book.uow(), base_currency="EUR", status="held")
+    [still], _ = order_holds.list_orders(book.uow(), base_currency="EUR", status="held")
     assert (still.version, still.released_amount) == (1, None)  # the refused attempts changed nothing
     released = resolve("4000")
     assert (released.status, released.released_amount, released.version) == ("released", D("4000.00"), 2)
@@ -413,7 +413,7 @@ def test_a_bad_order_in_a_batch_stores_none_of_them(book: App) -> None:
     for requests, error, message in cases:
         with pytest.raises(error, match=message):
             orders.check_many(book.uow(), requests, actor="erp", config=config(book))
-    assert orders.list_orders(book.uow(), base_currency="EUR", status=None)[1] == 0
+    assert order_holds.list_orders(book.uow(), base_currency="EUR", status=None)[1] == 0
     with pytest.raises(ValidationError, match=r"orders\[0\].currency: unknown currency code 'EUX'"):
         orders.check_many(book.uow(), [orders.OrderRequest("X", "G1", "1", "EUX", date(2026, 12, 1))], actor="erp",
                           config=config(book))

@@ -23,7 +23,7 @@ from tests.receiver import Receiver, running_receiver
 from tradecredit.bootstrap import App
 from tradecredit.domain.errors import Conflict, NotFound, StaleVersion, ValidationError
 from tradecredit.domain.webhooks import RetryPolicy
-from tradecredit.services import orders
+from tradecredit.services import order_holds, orders
 from tradecredit.services import webhooks as service
 from tradecredit.services.audit import audit_trail
 from tradecredit.services.imports import import_file
@@ -297,9 +297,9 @@ def test_holding_releasing_and_rejecting_orders_queue_their_events(app: App, buy
     for order_ref in ("SO-1", "SO-2"):  # no limit: held
         orders.check(app.uow(), ref=buyer, order_ref=order_ref, amount=Decimal("900.50"), currency="EUR",
                      ship_date=date(2026, 12, 1), actor="erp", config=config)
-    orders.resolve_hold(app.uow(), base_currency="EUR", order_ref="SO-1", release=True, reason="paid in advance",
+    order_holds.resolve_hold(app.uow(), base_currency="EUR", order_ref="SO-1", release=True, reason="paid in advance",
                         version=1, actor="maria")
-    orders.resolve_hold(app.uow(), base_currency="EUR", order_ref="SO-2", release=False, reason="no", version=1,
+    order_holds.resolve_hold(app.uow(), base_currency="EUR", order_ref="SO-2", release=False, reason="no", version=1,
                         actor="maria")
     events = [(d.event_type, d.payload["order_ref"]) for d in reversed(log_of(app))]
     assert events == [("order.held", "SO-1"), ("order.held", "SO-2"), ("order.released", "SO-1"),

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day, parse_decimal
+from tradecredit.services import order_holds
 from tradecredit.services import orders as service
 from tradecredit.services.order_files import check_file as check_orders_file
 from tradecredit.services.reports import as_document
@@ -68,7 +69,7 @@ def holds(status: str = typer.Option("held", help="held, released, rejected or a
     """The hold queue (or every checked order), newest first."""
     with handled():
         tc = open_app()
-        items, total = service.list_orders(tc.uow(), base_currency=tc.settings.base_currency,
+        items, total = order_holds.list_orders(tc.uow(), base_currency=tc.settings.base_currency,
                                            status=None if status == "all" else status, ref=buyer,
                                            size=500)
         table = Table("order", "buyer", "name", "amount", "status", "reasons", "checked", "version",
@@ -103,6 +104,6 @@ def _resolve(order_ref: str, release_it: bool, reason: str, version: int, amount
     with handled():
         tc = open_app()
         part = None if amount is None else parse_decimal(amount, "--amount")
-        _print(service.resolve_hold(tc.uow(), order_ref=order_ref, release=release_it, reason=reason,
+        _print(order_holds.resolve_hold(tc.uow(), order_ref=order_ref, release=release_it, reason=reason,
                                     version=version, actor=actor(), amount=part,
                                     base_currency=tc.settings.base_currency))

@@ -1,4 +1,4 @@
-"""Order credit checks and the hold queue.
+"""Order credit checks (the hold queue is in :mod:`tradecredit.services.order_holds`).
 
 ``check_order`` answers *release* or *hold* for an ERP's order, stores the answer with its reasons and figures,
 and counts a released order as exposure until an invoice carries its reference. Checks on one buyer (or one group)
@@ -17,23 +17,19 @@ from typing import Any
 
 from tradecredit.config import Settings
 from tradecredit.domain.country import PaymentTerms
-from tradecredit.domain.errors import Conflict, NotFound, StaleVersion, ValidationError
+from tradecredit.domain.errors import Conflict, NotFound, ValidationError
 from tradecredit.domain.fx import FxTable
 from tradecredit.domain.limits import LimitKind, LimitScope, LimitTerm, limit_in_force
 from tradecredit.domain.money import check_currency, parse_amount, round_money
 from tradecredit.domain.order_check import CheckInputs, CheckPolicy, Outcome, check_order
 from tradecredit.services.country_terms import CountryTerms
 from tradecredit.services.limit_exposure import Exposure, exposure_from, fx_table, overdue_beyond
-from tradecredit.services.paging import check_page
-from tradecredit.services.webhooks import enqueue
 from tradecredit.store.order_checks import OrderCheckStore, OrderCheckTransaction, Subject
 from tradecredit.store.tables import OrderCheckRecord
 from tradecredit.store.uow import SqlUnitOfWork
 
-MAX_REASON = 1000
 MAX_BATCH = 1000  # orders in one request
 MAX_FILE = 20_000  # orders in one file (one transaction)
-STATUSES = ("released", "held", "rejected")
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ class OrderCheckView:
         return self.amount if self.released_amount is None else self.released_amount
 
 
-def _view(record: OrderCheckRecord, ref: str, name: str, base: str) -> OrderCheckView:
+def view_of(record: OrderCheckRecord, ref: str, name: str, base: str) -> OrderCheckView:
     """Amounts at their currency's minor unit (the store keeps four places)."""
     released = None if record.released_amount is None else round_money(record.released_amount, record.currency)
     return OrderCheckView(record.order_ref, ref, round_money(record.amount, record.currency), record.currency,
@@ -89,7 +85,7 @@ def _view(record: OrderCheckRecord, ref: str, name: str, base: str) -> OrderChec
                           name)
 
 
-def _event(view: OrderCheckView) -> dict[str, Any]:
+def event_of(view: OrderCheckView) -> dict[str, Any]:
     """The data of ``order.held`` / ``order.released`` / ``order.rejected``. A check that releases at once sends
     nothing: the caller has the answer already."""
     return {
@@ -278,7 +274,7 @@ def _stored(uow: SqlUnitOfWork, order_ref: str, buyer: Subject, base: str) -> Or
     with uow:
         existing = uow.orders.find(order_ref)
         assert existing is not None, "order checks are never deleted"
-        return _view(existing, buyer.ref, buyer.name, base)
+        return view_of(existing, buyer.ref, buyer.name, base)
 
 
 def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: CheckedOrder, terms: PaymentTerms | None,
@@ -320,64 +316,5 @@ def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: Chec
     view = OrderCheckView(buyer=buyer.ref, buyer_name=buyer.name,
                           **{k: v for k, v in values.items() if k != "buyer_id"})
     if view.status == "held":
-        tx.enqueue("order.held", _event(view), now)
+        tx.enqueue("order.held", event_of(view), now)
     return view
-
-
-def resolve_hold(uow: SqlUnitOfWork, *, order_ref: str, release: bool, reason: str, version: int, actor: str,
-                 base_currency: str, amount: Decimal | str | None = None) -> OrderCheckView:
-    """A credit manager releases a held order (it then counts as exposure) or rejects it; with the reason.
-
-    ``amount`` releases part of the order only, as a one-off: that part counts as exposure and the ERP is told
-    to ship no more than it; the rest stays unshipped (a new check when the ERP wants to ship it). It may be
-    given as typed (a form's text): it is checked against the order's currency."""
-    why = reason.strip()
-    if not why or len(why) > MAX_REASON:
-        raise ValidationError("reason", f"expected a reason of 1–{MAX_REASON} characters")
-    if amount is not None and not release:
-        raise ValidationError("amount", "a rejected order ships nothing; give an amount only to release part of it")
-    with uow:
-        record = uow.orders.find(order_ref)
-        if record is None:
-            raise NotFound("order", order_ref)
-        if record.version != version:
-            raise StaleVersion("order", order_ref, version, record.version)
-        if record.status != "held":
-            raise Conflict(f"order {order_ref} is {record.status}, not on hold")
-        part = None if amount is None else _part_of(record, amount)
-        now = uow.clock.now()
-        record.status = "released" if release else "rejected"
-        record.resolved_by, record.resolved_at, record.resolution_reason = actor, now, why
-        record.released_amount = part
-        record.version += 1
-        after: dict[str, Any] = {"status": record.status, "reason": why}
-        if part is not None:
-            after["released_amount"] = str(part)
-        uow.audit.record(at=now, actor=actor, action="release" if release else "reject", entity="order",
-                         key=order_ref, before={"status": "held"}, after=after)
-        ref, name = uow.buyers.labels([record.buyer_id])[record.buyer_id]
-        view = _view(record, ref, name, base_currency)
-        enqueue(uow, f"order.{view.status}", _event(view))
-        uow.commit()
-        return view
-
-
-def _part_of(record: OrderCheckRecord, amount: Decimal | str) -> Decimal:
-    part = parse_amount(amount, record.currency)
-    if part <= 0 or part > record.amount:
-        whole = round_money(record.amount, record.currency)
-        raise ValidationError("amount", f"expected a part of the order above 0 and at most {whole} {record.currency}; "
-                                        f"got {amount}")
-    return part
-
-
-def list_orders(uow: SqlUnitOfWork, *, base_currency: str, status: str | None = "held", ref: str | None = None,
-                page: int = 1, size: int = 50) -> tuple[list[OrderCheckView], int]:
-    if status is not None and status not in STATUSES:
-        raise ValidationError("status", f"expected one of {', '.join(STATUSES)}; got {status!r}")
-    offset = check_page(page, size)
-    with uow:
-        buyer_id = uow.buyers.get(ref).id if ref else None
-        records, total = uow.orders.page(status=status, buyer_id=buyer_id, offset=offset, limit=size)
-        labels = uow.buyers.labels([r.buyer_id for r in records])
-        return [_view(r, *labels[r.buyer_id], base_currency) for r in records], total

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tradecredit.domain.errors import NotFound, TradeCreditError, ValidationError
-from tradecredit.services import orders as service
+from tradecredit.services import order_holds as holds
 from tradecredit.services.orders import OrderCheckView
 from tradecredit.services.paging import MAX_PAGE
 from tradecredit.services.users import WebSession
@@ -109,7 +109,7 @@ def _page(request: Request, session: WebSession, queue: Queue, *, status: int = 
     base = tc.settings.base_currency
 
     def listed(page: int) -> tuple[list[OrderCheckView], int]:
-        return service.list_orders(tc.uow(), base_currency=tc.settings.base_currency,
+        return holds.list_orders(tc.uow(), base_currency=tc.settings.base_currency,
                                    status=None if queue.status == "all" else queue.status,
                                    ref=queue.buyer or None, page=page, size=PAGE_SIZE)
 
@@ -148,7 +148,7 @@ def resolve(request: Request, session: CreditManager, _: Posted, order_ref: str,
         if action not in ("release", "reject"):
             raise ValidationError("action", f"expected release or reject; got {printable(action)!r}")
         part = typed_amount(amount) or None
-        resolved = service.resolve_hold(tc_of(request).uow(), order_ref=order_ref, release=action == "release",
+        resolved = holds.resolve_hold(tc_of(request).uow(), order_ref=order_ref, release=action == "release",
                                         reason=reason_of(reason), version=version_of(version),
                                         actor=session.principal.actor, amount=part,
                                         base_currency=tc_of(request).settings.base_currency)

@@ -27,7 +27,7 @@ from tradecredit.api.schemas.limits import (
     RequestRead,
 )
 from tradecredit.services import limits as service
-from tradecredit.services import orders
+from tradecredit.services import order_holds, orders
 from tradecredit.services.paging import MAX_PAGE
 
 router = APIRouter(tags=["limits"])
@@ -134,7 +134,7 @@ def list_orders(tc: AppDep, user: Viewer, status_: Annotated[str | None, Query(a
                 buyer: str | None = None, page: Page = 1, size: Size = 50) -> PageRead[OrderCheckRead]:
     """Checked orders, newest first: the hold queue by default (`status=held`; `all` for every order)."""
     chosen = None if status_ == "all" else status_
-    items, total = orders.list_orders(tc.uow(), base_currency=tc.settings.base_currency, status=chosen, ref=buyer,
+    items, total = order_holds.list_orders(tc.uow(), base_currency=tc.settings.base_currency, status=chosen, ref=buyer,
                                       page=page, size=size)
     return PageRead[OrderCheckRead](items=[OrderCheckRead.model_validate(asdict(i)) for i in items], total=total,
                                     page=page, size=size)
@@ -143,7 +143,7 @@ def list_orders(tc: AppDep, user: Viewer, status_: Annotated[str | None, Query(a
 @router.post("/orders/{order_ref}/release", response_model=OrderCheckRead)
 def release(order_ref: str, body: HoldRelease, tc: AppDep, user: CreditManager) -> OrderCheckRead:
     """Release a held order, or with `amount` only that part of it (a one-off; the rest is not shipped)."""
-    view = orders.resolve_hold(tc.uow(), order_ref=order_ref, release=True, reason=body.reason,
+    view = order_holds.resolve_hold(tc.uow(), order_ref=order_ref, release=True, reason=body.reason,
                                version=body.version, actor=user.actor, amount=body.amount,
                                base_currency=tc.settings.base_currency)
     return OrderCheckRead.model_validate(asdict(view))
@@ -151,7 +151,7 @@ def release(order_ref: str, body: HoldRelease, tc: AppDep, user: CreditManager) 
 
 @router.post("/orders/{order_ref}/reject", response_model=OrderCheckRead)
 def reject(order_ref: str, body: HoldResolution, tc: AppDep, user: CreditManager) -> OrderCheckRead:
-    view = orders.resolve_hold(tc.uow(), order_ref=order_ref, release=False, reason=body.reason,
+    view = order_holds.resolve_hold(tc.uow(), order_ref=order_ref, release=False, reason=body.reason,
                                version=body.version, actor=user.actor,
                                base_currency=tc.settings.base_currency)
     return OrderCheckRead.model_validate(asdict(view))
