@@ -100,7 +100,11 @@ def app(settings: Settings) -> Iterator[App]:
 
 @pytest.fixture
 def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    """Environment for CLI runs against the test database (and no stray settings file)."""
+    """Environment for CLI runs against the test database (and no stray settings file). Commands run in process
+    (CliRunner) see the fixtures' day, ``TODAY``, as the API's ``app`` does, not the machine's."""
+    from tradecredit.cli import common
+
+    monkeypatch.setattr(common, "build", lambda settings=None: build(settings, clock=FixedClock.on(TODAY)))
     monkeypatch.setenv("TRADECREDIT_DATABASE_URL", database_url)
     monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", str(tmp_path / "absent.toml"))
     monkeypatch.delenv("TRADECREDIT_BASE_CURRENCY", raising=False)
