@@ -3,6 +3,7 @@ concurrent dispatchers, the delivery log and the order events."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -27,6 +28,7 @@ from tradecredit.services import order_holds, orders
 from tradecredit.services import webhooks as service
 from tradecredit.services.audit import audit_trail
 from tradecredit.services.imports import import_file
+from tradecredit.services.webhook_dispatch import DeliveryConfig, Dispatcher
 
 EVENT = "order.held"
 
@@ -309,3 +311,15 @@ def test_holding_releasing_and_rejecting_orders_queue_their_events(app: App, buy
                                      "resolution_reason", "version")} == {
         "buyer": "B1", "amount": "900.50", "currency": "EUR", "status": "released", "reasons": ["no_limit"],
         "resolved_by": "maria", "resolution_reason": "paid in advance", "version": 2}
+
+
+def test_the_background_dispatcher_keeps_one_http_client_and_closes_it_when_stopped(app: App) -> None:
+    """Making a client loads the CA certificates (about 30 ms holding the GIL): once per dispatcher, not per run."""
+    dispatcher = Dispatcher(app.uow, app.clock, DeliveryConfig())
+    assert dispatcher.run_once().delivered == 0
+    client = dispatcher._client
+    assert client is not None
+    dispatcher.run_once()
+    assert dispatcher._client is client and not client.is_closed
+    asyncio.run(dispatcher.stop())
+    assert client.is_closed
