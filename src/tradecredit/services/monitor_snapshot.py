@@ -114,8 +114,11 @@ def ledger_snapshot(uow: SqlUnitOfWork, *, as_of: date, base_currency: str,
     roots = group_roots({id_: row.parent_id for id_, row in buyers.items()})
     groups = pl.DataFrame({"buyer_id": list(roots), "group_id": list(roots.values())},
                           schema={"buyer_id": pl.Int64, "group_id": pl.Int64})
-    with reading or ledger_frames.LedgerRead(uow.session, as_of=as_of) as read:
-        invoices, settlements = read.frames()
+    if reading is None:
+        with ledger_frames.LedgerRead(uow.session, as_of=as_of) as read:
+            invoices, settlements = read.frames()
+    else:  # the caller's: it ends the read
+        invoices, settlements = reading.frames()
     invoices = invoices.join(groups, on="buyer_id", how="left").select(list(INVOICE_SCHEMA))
     table = FxTable(base_currency, uow.fx.latest(as_of))
     rates = {code: float(table.rate(code, as_of)) for code in sorted(invoices["currency"].unique())}

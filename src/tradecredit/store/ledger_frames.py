@@ -57,7 +57,7 @@ JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
 SETTLEMENT_KINDS = ("payment", "credit_note", "write_off")
 INVOICE_NAMES = ("invoice_id", "buyer_id", "issue_date", "due_date", "currency", "amount", "disputed")
 SETTLEMENT_NAMES = ("invoice_id", "date", "amount", "kind")
-CHILD_FROM = 200_000  # invoices; below, the cursor reads faster than a child process starts (about 0.5 s)
+CHILD_FROM = 200_000  # invoices; below, the cursor reads faster than a child process starts (about 0.6 s)
 
 
 def _sqlite(session: Session) -> bool:
