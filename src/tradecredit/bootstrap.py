@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tradecredit.config import Settings
 from tradecredit.domain.clock import Clock, SystemClock
-from tradecredit.store.db import ensure_current, make_engine, migrate
+from tradecredit.store.db import ensure_current, make_engine, migrate, sqlite_file
 from tradecredit.store.uow import SqlUnitOfWork
+from tradecredit.store.wal_checkpoint import WalCheckpointer
 from tradecredit.store.write_gate import WriteGate, write_gate
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ class App:
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
+    background_checkpoints: bool = False  # the engine leaves the SQLite log's checkpoints to ``checkpointer``
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work: one per service call."""
@@ -34,6 +36,13 @@ class App:
     def write_gate(self) -> WriteGate:
         """Queues the order check's writers on a SQLite file (:mod:`store.write_gate`)."""
         return write_gate(self.engine)
+
+    @cached_property
+    def checkpointer(self) -> WalCheckpointer | None:
+        """The thread that checkpoints the SQLite log when the engine's commits do not (:mod:`store.wal_checkpoint`);
+        whoever builds such an app starts it (the server's lifespan does). None on other databases."""
+        database = sqlite_file(self.engine)
+        return WalCheckpointer(database) if self.background_checkpoints and database is not None else None
 
     @cached_property
     def order_check_config(self) -> OrderCheckConfig:
@@ -52,12 +61,17 @@ class App:
         return migrate(self.engine)
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.write_gate.close()
         self.engine.dispose()
 
 
-def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
+def build(settings: Settings | None = None, *, clock: Clock | None = None,
+          background_checkpoints: bool = False) -> App:
+    """``background_checkpoints`` for a long-running writer (the server): its commits then skip SQLite's
+    checkpoints, and the app's ``checkpointer`` must be started to do them."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, background_checkpoints=background_checkpoints)
     factory = sessionmaker(engine, expire_on_commit=False)
-    return App(settings, engine, factory, clock or SystemClock())
+    return App(settings, engine, factory, clock or SystemClock(), background_checkpoints)

@@ -22,7 +22,7 @@ def main_app() -> FastAPI:
 
     What the start-up loaded (the models, the country tables, the routes) lives as long as the worker: frozen out
     of the garbage collector's reach, so a full collection does not walk it again and again under load."""
-    tc = build()
+    tc = build(background_checkpoints=True)  # the lifespan starts the checkpointer
     tc.ensure_ready()
     app = create_server(tc)
     gc.collect()

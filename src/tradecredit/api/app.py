@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -48,8 +49,9 @@ def api_router() -> APIRouter:
 
 
 def lifespan(tc: App) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Runs the webhook dispatcher (setting ``webhook_dispatcher``) and the daily monitoring run (setting
-    ``monitor_scheduler``) beside the server; stops them on shutdown. Each worker process runs both; the
+    """Runs the webhook dispatcher (setting ``webhook_dispatcher``), the daily monitoring run (setting
+    ``monitor_scheduler``) and, on a SQLite file, the log's checkpoints (:mod:`store.wal_checkpoint`) beside the
+    server; stops them on shutdown. Each worker process runs both; the
     dispatcher's workers claim deliveries, so none is sent twice, and only one worker runs the day's monitoring."""
 
     @asynccontextmanager
@@ -66,12 +68,16 @@ def lifespan(tc: App) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
         for task in (dispatcher, scheduler):
             if task is not None:
                 task.start()
+        if tc.checkpointer is not None:
+            tc.checkpointer.start()
         try:
             yield
         finally:
             for task in (dispatcher, scheduler):
                 if task is not None:
                     await task.stop()
+            if tc.checkpointer is not None:
+                await asyncio.to_thread(tc.checkpointer.stop)
 
     return running
 

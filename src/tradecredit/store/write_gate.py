@@ -17,6 +17,8 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 
+from tradecredit.store.db import sqlite_file
+
 try:
     import fcntl
 except ImportError:  # Windows: no flock; the thread lock still queues the writers of one process
@@ -68,7 +70,5 @@ class WriteGate:
 
 def write_gate(engine: Engine) -> WriteGate:
     """The gate for this engine's database: a lock file ``<database>.writers`` for a SQLite file, else none."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
-        return WriteGate(None)
-    return WriteGate(Path(f"{database}.writers"))
+    database = sqlite_file(engine)
+    return WriteGate(None if database is None else Path(f"{database}.writers"))
