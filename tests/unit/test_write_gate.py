@@ -68,3 +68,26 @@ def test_only_a_sqlite_file_gets_a_gate(tmp_path: Path) -> None:
     assert write_gate(create_engine(f"sqlite:///{tmp_path / 'tc.db'}")).path == tmp_path / "tc.db.writers"
     assert write_gate(create_engine("sqlite://")).path is None
     assert write_gate(create_engine("postgresql+psycopg://postgres@127.0.0.1/test")).path is None
+
+
+def _enter(gate: WriteGate, entered: multiprocessing.synchronize.Event) -> None:
+    with gate:
+        entered.set()
+
+
+def test_a_forked_worker_queues_behind_its_parent_on_a_descriptor_of_its_own(tmp_path: Path) -> None:
+    """Forked while the parent is inside: the copied thread lock is held and the copied descriptor shares the
+    parent's flock, so a child using them would hang or walk straight in. It opens its own and waits its turn."""
+    context = multiprocessing.get_context("fork")
+    gate = WriteGate(tmp_path / "db.writers")
+    entered = context.Event()
+    with gate:
+        child = context.Process(target=_enter, args=(gate, entered))
+        child.start()
+        assert not entered.wait(0.5)  # the parent is inside
+    try:
+        assert entered.wait(30)
+    finally:
+        child.join(30)
+    assert child.exitcode == 0
+    gate.close()

@@ -41,10 +41,17 @@ ROUTERS: tuple[APIRouter, ...] = (limits.router, buyers.router, ledger.router, i
                                    promises.router)
 
 
-def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(no_nul)])
+def include_api(target: FastAPI | APIRouter) -> None:
+    """Every area's router under /api/v1, straight into ``target``. FastAPI matches included routers level by
+    level, so a router that only held the others cost every request one more level of matching."""
     for area in ROUTERS:
-        router.include_router(area)
+        target.include_router(area, prefix=API_PREFIX, dependencies=[Depends(no_nul)])
+
+
+def api_router() -> APIRouter:
+    """The API on a router of its own (the OpenAPI tests read its routes)."""
+    router = APIRouter()
+    include_api(router)
     return router
 
 
@@ -92,5 +99,5 @@ def create_app(tc: App) -> FastAPI:
                   lifespan=lifespan(tc))
     app.state.tc = tc
     errors.install(app)
-    app.include_router(api_router())
+    include_api(app)
     return app

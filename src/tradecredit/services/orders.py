@@ -316,5 +316,5 @@ def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: Chec
     view = OrderCheckView(buyer=buyer.ref, buyer_name=buyer.name,
                           **{k: v for k, v in values.items() if k != "buyer_id"})
     if view.status == "held":
-        tx.enqueue("order.held", event_of(view), now)
+        tx.enqueue("order.held", lambda: event_of(view), now)
     return view

@@ -15,7 +15,7 @@ here too, so one connection and one transaction carry the whole check.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -182,12 +182,13 @@ class OrderCheckTransaction:
     def insert(self, values: dict[str, Any]) -> None:
         self._store.insert.run(self._cursor, values)
 
-    def enqueue(self, event_type: str, payload: dict[str, Any], now: datetime) -> None:
+    def enqueue(self, event_type: str, payload: Callable[[], dict[str, Any]], now: datetime) -> None:
         """Queue the event for its subscribed webhook endpoints in this transaction (``services.webhooks`` does
-        the same through a unit of work)."""
+        the same through a unit of work). ``payload()`` is called only when some endpoint is subscribed."""
         endpoints = subscribers(self._store.subscriptions.rows(self._cursor, {}), event_type)
-        for row in outbox_rows(endpoints, event_type, payload, now)[1]:
-            self._store.outbox.run(self._cursor, row)
+        if endpoints:
+            for row in outbox_rows(endpoints, event_type, payload(), now)[1]:
+                self._store.outbox.run(self._cursor, row)
 
     def commit(self) -> None:
         self._connection.commit()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from pathlib import Path
 from types import TracebackType
 
@@ -31,14 +32,15 @@ class WriteGate:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._thread_lock = threading.Lock()
-        self._file: tuple[int, int] | None = None  # (pid, descriptor): a forked worker opens its own
+        self._file: int | None = None  # opened on first use; forgotten in a forked child (_after_fork)
+        _GATES.add(self)
 
     def _descriptor(self) -> int:
-        """The lock file, opened once per process (a descriptor inherited over fork would share the lock)."""
-        if self._file is None or self._file[0] != os.getpid():
+        """The lock file, opened once per process."""
+        if self._file is None:
             assert self.path is not None
-            self._file = (os.getpid(), os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-        return self._file[1]
+            self._file = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        return self._file
 
     def __enter__(self) -> WriteGate:
         if self.path is None:
@@ -58,14 +60,29 @@ class WriteGate:
             return
         try:
             if fcntl is not None and self._file is not None:
-                fcntl.flock(self._file[1], fcntl.LOCK_UN)
+                fcntl.flock(self._file, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
 
     def close(self) -> None:
-        if self._file is not None and self._file[0] == os.getpid():
-            os.close(self._file[1])
+        if self._file is not None:
+            os.close(self._file)
         self._file = None
+
+
+_GATES: weakref.WeakSet[WriteGate] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    """In a forked worker, every gate opens its own lock file descriptor on first use: an inherited one would share
+    the parent's lock. (Checked here once per fork rather than with ``os.getpid()`` on every check.)"""
+    for gate in list(_GATES):
+        gate._file = None
+        gate._thread_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def write_gate(engine: Engine) -> WriteGate:
