@@ -33,7 +33,7 @@ async def no_nul(request: Request) -> None:
         raise ValidationError("query", "NUL characters are not allowed in the path or query")
 
 
-async def authenticate(request: Request, tc: AppDep) -> Principal:
+async def authenticate(request: Request, tc: App) -> Principal:
     """A Bearer API token, or the browser session cookie (unsafe methods then need the CSRF header).
 
     Async on purpose: a token is usually in the worker's cache (see ``services.users.TOKEN_CACHE_SECONDS``) and
@@ -54,8 +54,8 @@ async def authenticate(request: Request, tc: AppDep) -> Principal:
 def require(role: Role) -> Callable[..., Awaitable[Principal]]:
     """The checker authenticates itself rather than depending on ``authenticate``: each level of dependencies
     costs FastAPI a pass on every request, and the order check answers an ERP before every order."""
-    async def checker(request: Request, tc: AppDep) -> Principal:
-        principal = await authenticate(request, tc)
+    async def checker(request: Request) -> Principal:
+        principal = await authenticate(request, request.app.state.tc)
         if not allows(principal.role, role):
             raise PermissionDenied(f"this needs the {role.value} role; {principal.username} is {principal.role.value}")
         return principal
