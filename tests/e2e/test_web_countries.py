@@ -38,6 +38,9 @@ COUNTRY_ROW = re.compile(r'<td class="country-cell"><a href="/countries/([A-Z]{2
 VERSION = re.compile(r'name="version" value="(\d+)"')
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
+# A function, not an expression: Playwright re-evaluates an expression with eval on every poll, which the
+# dashboard's Content-Security-Policy refuses once the first look finds the charts not drawn yet.
+ALL_CHARTS_DRAWN = "() => [...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))"
 
 
 @pytest.fixture
@@ -399,7 +402,7 @@ def test_a_screenshot_of_a_country_page(served: Served) -> None:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         expect(page.locator("h1")).to_contain_text("China")
-        page.wait_for_function("[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))")
+        page.wait_for_function(ALL_CHARTS_DRAWN)
         page.screenshot(path=str(artifacts / "country.png"))
         page.get_by_label("Downgrade by").select_option("3")
         page.get_by_role("button", name="Run").click()
@@ -408,7 +411,7 @@ def test_a_screenshot_of_a_country_page(served: Served) -> None:
         page.screenshot(path=str(artifacts / "country-full.png"), full_page=True)
         page.goto(served.url + "/countries")
         expect(page.locator("#country-table tbody tr").first).to_be_visible()
-        page.wait_for_function("[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))")
+        page.wait_for_function(ALL_CHARTS_DRAWN)
         page.get_by_role("link", name="Exposure").click()
         expect(page).to_have_url(re.compile(r"sort=exposure"))
         page.screenshot(path=str(artifacts / "countries.png"))
@@ -416,7 +419,7 @@ def test_a_screenshot_of_a_country_page(served: Served) -> None:
         expect(page.locator("h1")).to_have_text("国家风险")
         page.goto(served.url + "/countries/CN")
         expect(page.locator("#sub-scores")).to_contain_text("政治稳定")
-        page.wait_for_function("[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))")
+        page.wait_for_function(ALL_CHARTS_DRAWN)
         page.screenshot(path=str(artifacts / "country-zh.png"), full_page=True)
         browser.close()
     assert problems == [], problems

@@ -15,6 +15,7 @@ from tradecredit.domain.errors import NotFound
 from tradecredit.domain.fx import FxRate
 from tradecredit.domain.ledger import Adjustment, AdjustmentKind, Allocation, Invoice, Payment
 from tradecredit.domain.money import Money
+from tradecredit.store.settlement import settle
 from tradecredit.store.tables import (
     AdjustmentRecord,
     AllocationRecord,
@@ -192,6 +193,11 @@ class InvoiceRepository(BulkRepository):
     record = InvoiceRecord
     key = ("ref",)
 
+    def update_many(self, rows: list[dict[str, Any]]) -> None:
+        """A corrected amount moves the day the settlements cover it (a settled invoice may be open again)."""
+        super().update_many(rows)
+        settle(self.session, {row["id"] for row in rows if "amount" in row})
+
     def settled_totals(self, invoice_ids: Sequence[int]) -> dict[int, Decimal]:
         """Payments, credit notes and write-offs applied so far, per invoice id."""
         totals: dict[int, Decimal] = defaultdict(Decimal)
@@ -323,12 +329,20 @@ class PaymentRepository(BulkRepository):
         return list(self.session.execute(query))
 
 
-class AllocationRepository(BulkRepository):
+class _SettlementRepository(BulkRepository):
+    """Allocations and adjustments: inserting them also works out their invoices' ``settled_on`` again."""
+
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        super().insert_many(rows)
+        settle(self.session, {row["invoice_id"] for row in rows})
+
+
+class AllocationRepository(_SettlementRepository):
     record = AllocationRecord
     key = ("id",)
 
 
-class AdjustmentRepository(BulkRepository):
+class AdjustmentRepository(_SettlementRepository):
     record = AdjustmentRecord
     key = ("ref",)
 

@@ -100,7 +100,8 @@ class InvoiceRecord(Base):
         CheckConstraint("due_date >= issue_date", name="due_after_issue"),
         Index("ix_invoices_buyer_id_due_date", "buyer_id", "due_date"),
         # Covers the exposure read (store.limits): the order check reads a buyer's invoices from the index alone.
-        Index("ix_invoices_exposure", "buyer_id", "issue_date", "amount", "currency", "due_date", "disputed"),
+        Index("ix_invoices_exposure", "buyer_id", "issue_date", "amount", "currency", "due_date", "disputed",
+              "settled_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +116,10 @@ class InvoiceRecord(Base):
     dispute_reason: Mapped[str | None] = mapped_column(Text)
     order_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # the checked order it invoices
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The day its payments, credit notes and write-offs reached its amount; None while open (or not worked out,
+    # which only costs speed). Kept by the writers of settlements (store.settlement), so the exposure read skips
+    # invoices settled before its day instead of summing their settlements on every order check.
+    settled_on: Mapped[date | None] = mapped_column(Date)
 
 
 class PaymentRecord(Base):
