@@ -2,7 +2,7 @@
 
 The order check reads a buyer's invoices open on its day, each open amount a sum over the invoice's allocations
 and adjustments. Without a mark, a buyer with years of paid invoices cost every check those sums for every paid
-invoice. With it, the read passes over invoices settled before its day in the index.
+invoice. With it, the read passes over invoices settled by its day in the index.
 
 Settlements only ever add up (allocations and adjustments are positive, never changed or removed), so an
 invoice's open amount only falls with time, and once it reaches zero it stays there: ``settled_on`` is the first
@@ -43,6 +43,8 @@ def _settled_on() -> Any:
 
 SETTLE = (update(InvoiceRecord).where(InvoiceRecord.id.in_(bindparam("ids", expanding=True)))
           .values(settled_on=_settled_on()))
+
+
 def settle(session: Session, invoice_ids: Collection[int]) -> None:
     """Work out ``settled_on`` again for these invoices, in the open transaction (after their new settlements)."""
     ids = sorted(set(invoice_ids))
