@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ def _log_pages(path: Path) -> int:
     """Pages in the log, read without checkpointing (the -wal file holds a 32-byte header, then frames of a
     24-byte header and one page each)."""
     wal = Path(f"{path}-wal")
-    page_size = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+    with closing(sqlite3.connect(path)) as connection:
+        page_size: int = connection.execute("PRAGMA page_size").fetchone()[0]
     return 0 if not wal.exists() else (wal.stat().st_size - 32) // (24 + page_size)
 
 

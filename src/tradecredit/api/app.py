@@ -58,8 +58,8 @@ def api_router() -> APIRouter:
 def lifespan(tc: App) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Runs the webhook dispatcher (setting ``webhook_dispatcher``), the daily monitoring run (setting
     ``monitor_scheduler``) and, on a SQLite file, the log's checkpoints (:mod:`store.wal_checkpoint`) beside the
-    server; stops them on shutdown. Each worker process runs both; the
-    dispatcher's workers claim deliveries, so none is sent twice, and only one worker runs the day's monitoring."""
+    server; stops them on shutdown. Each worker process runs all three; the dispatcher's workers claim
+    deliveries, so none is sent twice, and only one worker runs the day's monitoring."""
 
     @asynccontextmanager
     async def running(_: FastAPI) -> AsyncIterator[None]:

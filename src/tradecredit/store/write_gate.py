@@ -74,8 +74,8 @@ _GATES: weakref.WeakSet[WriteGate] = weakref.WeakSet()
 
 
 def _after_fork() -> None:
-    """In a forked worker, every gate opens its own lock file descriptor on first use: an inherited one would share
-    the parent's lock. (Checked here once per fork rather than with ``os.getpid()`` on every check.)"""
+    """In a forked child every gate starts afresh: an inherited descriptor would share the parent's ``flock``, and a
+    thread lock the parent held at the fork would never be released in the child."""
     for gate in list(_GATES):
         gate._file = None
         gate._thread_lock = threading.Lock()
