@@ -15,7 +15,7 @@ from tradecredit.api.app import create_app
 from tradecredit.bootstrap import build
 from tradecredit.config import Settings
 from tradecredit.store.db import make_engine, sqlite_file
-from tradecredit.store.wal_checkpoint import SAFETY_NET_PAGES, WalCheckpointer
+from tradecredit.store.wal_checkpoint import SAFETY_NET_PAGES, Checkpoint, WalCheckpointer
 
 
 def _log_pages(path: Path) -> int:
@@ -80,28 +80,38 @@ def test_the_usual_engine_checkpoints_in_its_commits(tmp_path: Path) -> None:
 
 
 def test_the_thread_checkpoints_every_interval_and_once_more_when_stopped(tmp_path: Path) -> None:
+    """Only the thread checkpoints here: each of its checkpoints is recorded with what it copied."""
     path = tmp_path / "thread.db"
     keep = sqlite3.connect(path, isolation_level=None)
     keep.execute("PRAGMA journal_mode=WAL")
     keep.execute("PRAGMA wal_autocheckpoint=0")
     keep.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
     checkpointer = WalCheckpointer(path, interval=0.05)
+    done: list[Checkpoint] = []
+    checkpoint = checkpointer.checkpoint
+
+    def recorded() -> Checkpoint:
+        done.append(checkpoint())
+        return done[-1]
+
+    checkpointer.checkpoint = recorded  # type: ignore[method-assign]
     checkpointer.start()
     checkpointer.start()  # already running: the same thread
     try:
         assert checkpointer.running
         keep.execute("INSERT INTO t DEFAULT VALUES")
         deadline = time.monotonic() + 30
-        while checkpointer.checkpoint().copied_pages == 0 and time.monotonic() < deadline:
+        while not any(c.copied_pages for c in done) and time.monotonic() < deadline:
             time.sleep(0.05)
-        # Copied by now, whichever of the thread and this test's own call did it: the log holds no page left to copy.
-        done = checkpointer.checkpoint()
-        assert done.log_pages == done.copied_pages
+        copied = next(c for c in done if c.copied_pages)
+        assert (copied.busy, copied.copied_pages) == (False, copied.log_pages)
     finally:
         checkpointer.stop()
     assert not checkpointer.running
-    keep.execute("INSERT INTO t DEFAULT VALUES")
+    after_stop = len(done)
+    assert after_stop >= 2  # one per interval while running, and the last one on stopping
     checkpointer.stop()  # twice: nothing left to stop
+    assert len(done) == after_stop
     keep.close()
 
 

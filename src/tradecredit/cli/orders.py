@@ -70,8 +70,8 @@ def holds(status: str = typer.Option("held", help="held, released, rejected or a
     with handled():
         tc = open_app()
         items, total = order_holds.list_orders(tc.uow(), base_currency=tc.settings.base_currency,
-                                           status=None if status == "all" else status, ref=buyer,
-                                           size=500)
+                                               status=None if status == "all" else status, ref=buyer,
+                                               size=500)
         table = Table("order", "buyer", "name", "amount", "status", "reasons", "checked", "version",
                       title=f"{total} order(s)", title_justify="left")
         for view in items:
@@ -105,5 +105,5 @@ def _resolve(order_ref: str, release_it: bool, reason: str, version: int, amount
         tc = open_app()
         part = None if amount is None else parse_decimal(amount, "--amount")
         _print(order_holds.resolve_hold(tc.uow(), order_ref=order_ref, release=release_it, reason=reason,
-                                    version=version, actor=actor(), amount=part,
-                                    base_currency=tc.settings.base_currency))
+                                        version=version, actor=actor(), amount=part,
+                                        base_currency=tc.settings.base_currency))

@@ -80,7 +80,7 @@ def _buyers_and_roots(uow: SqlUnitOfWork,
     if buyer_ids is None:
         buyers = {row.id: row for row in queries.buyers(uow.session)}
         return buyers, group_roots({id_: row.parent_id for id_, row in buyers.items()})
-    roots = group_roots(queries.parent_links(uow.session), of=buyer_ids)
+    roots = group_roots(uow.buyers.parent_links(), of=buyer_ids)
     wanted = sorted(set(buyer_ids) | {roots[id_] for id_ in buyer_ids})
     return {row.id: row for row in queries.buyers(uow.session, wanted)}, roots
 

@@ -55,12 +55,6 @@ def buyers(session: Session, ids: list[int] | None = None) -> list[BuyerRow]:
     return [BuyerRow(*row) for row in session.execute(query.order_by(BuyerRecord.id))]
 
 
-def parent_links(session: Session) -> dict[int, int | None]:
-    """buyer id → its parent's id (None at the top of a group), for every buyer: plain integers, cheap where
-    :func:`buyers` reads every column."""
-    return {row[0]: row[1] for row in session.execute(select(BuyerRecord.id, BuyerRecord.parent_id))}
-
-
 def invoice_columns(session: Session, *, issued_on_or_before: date, buyer_ids: list[int] | None = None) -> Columns:
     """Invoices as columns for the analytics engine (amounts as Decimal in invoice currency); all buyers', or
     only those of ``buyer_ids``."""

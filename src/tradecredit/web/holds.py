@@ -110,8 +110,8 @@ def _page(request: Request, session: WebSession, queue: Queue, *, status: int = 
 
     def listed(page: int) -> tuple[list[OrderCheckView], int]:
         return holds.list_orders(tc.uow(), base_currency=tc.settings.base_currency,
-                                   status=None if queue.status == "all" else queue.status,
-                                   ref=queue.buyer or None, page=page, size=PAGE_SIZE)
+                                 status=None if queue.status == "all" else queue.status,
+                                 ref=queue.buyer or None, page=page, size=PAGE_SIZE)
 
     orders, total = listed(queue.page)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -149,9 +149,9 @@ def resolve(request: Request, session: CreditManager, _: Posted, order_ref: str,
             raise ValidationError("action", f"expected release or reject; got {printable(action)!r}")
         part = typed_amount(amount) or None
         resolved = holds.resolve_hold(tc_of(request).uow(), order_ref=order_ref, release=action == "release",
-                                        reason=reason_of(reason), version=version_of(version),
-                                        actor=session.principal.actor, amount=part,
-                                        base_currency=tc_of(request).settings.base_currency)
+                                      reason=reason_of(reason), version=version_of(version),
+                                      actor=session.principal.actor, amount=part,
+                                      base_currency=tc_of(request).settings.base_currency)
     except NotFound:
         raise
     except TradeCreditError as error:
