@@ -64,6 +64,8 @@ class App:
         if self.checkpointer is not None:
             self.checkpointer.stop()
         self.write_gate.close()
+        if "order_check_config" in self.__dict__:  # built: its store keeps connections
+            self.order_check_config.store.close()
         self.engine.dispose()
 
 

@@ -399,6 +399,16 @@ def test_a_batch_is_checked_in_order_each_order_seeing_those_released_before_it(
     assert again[0] == views[2]  # sent again: the stored answer
 
 
+def test_an_order_sent_twice_in_one_batch_is_stored_and_counted_once(book: App) -> None:
+    grant(book, "X", "10000")
+    views = orders.check_many(book.uow(), batch(("X", "D1", "6000"), ("X", "D1", "6000"), ("X", "D2", "3000")),
+                              actor="erp", config=config(book))
+    assert [(v.order_ref, v.status) for v in views] == [("D1", "released"), ("D1", "released"), ("D2", "released")]
+    assert views[1] == views[0]
+    assert views[2].figures["buyer"]["open_orders"] == "6000.00"  # not 12,000: the repeat is not a second order
+    assert order_holds.list_orders(book.uow(), base_currency="EUR", status=None)[1] == 2
+
+
 def test_a_bad_order_in_a_batch_stores_none_of_them(book: App) -> None:
     grant(book, "X", "10000")
     good = ("X", "G1", "100")

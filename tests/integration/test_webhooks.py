@@ -296,7 +296,7 @@ def buyer(app: App, tmp_path: Path) -> str:
 def test_holding_releasing_and_rejecting_orders_queue_their_events(app: App, buyer: str) -> None:
     subscribe(app, "https://erp.example.com/in", "order.held", "order.released", "order.rejected")
     config = app.order_check_config
-    for order_ref in ("SO-1", "SO-2"):  # no limit: held
+    for order_ref in ("SO-1", "SO-2", "SO-1"):  # no limit: held; SO-1 sent again queues nothing more
         orders.check(app.uow(), ref=buyer, order_ref=order_ref, amount=Decimal("900.50"), currency="EUR",
                      ship_date=date(2026, 12, 1), actor="erp", config=config)
     order_holds.resolve_hold(app.uow(), base_currency="EUR", order_ref="SO-1", release=True, reason="paid in advance",

@@ -242,18 +242,20 @@ def _attempt(uow: SqlUnitOfWork, requests: list[CheckedOrder], actor: str,
             tx.lock(root)
         answers: list[OrderCheckView | _Repeated] = []
         for request, (buyer, root) in zip(requests, buyers, strict=True):
-            known = tx.order_known(request.order_ref)
-            if known is not None:
-                if known != (buyer.id, request.amount, request.currency):
-                    where = f"{request.field[:-1]}: " if request.field else ""
-                    raise Conflict(f"{where}order {request.order_ref} was already checked with other figures")
-                answers.append(_Repeated(buyer))
-                continue
             found = terms[buyer.country]
             assert found is not None
-            answers.append(_checked(tx, buyer, root, request, found[0], day, now, actor, config))
+            answers.append(_checked(tx, buyer, root, request, found[0], day, now, actor, config)
+                           or _repeated(tx, buyer, request))
         tx.commit()
         return answers
+
+
+def _repeated(tx: OrderCheckTransaction, buyer: Subject, request: CheckedOrder) -> _Repeated:
+    """The order reference is stored already: the same order sent again, or a conflict."""
+    if tx.order_known(request.order_ref) != (buyer.id, request.amount, request.currency):
+        where = f"{request.field[:-1]}: " if request.field else ""
+        raise Conflict(f"{where}order {request.order_ref} was already checked with other figures")
+    return _Repeated(buyer)
 
 
 def _subjects(tx: OrderCheckTransaction, requests: list[CheckedOrder]) -> list[tuple[Subject, int]]:
@@ -278,12 +280,13 @@ def _stored(uow: SqlUnitOfWork, order_ref: str, buyer: Subject, base: str) -> Or
 
 
 def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: CheckedOrder, terms: PaymentTerms | None,
-             day: date, now: datetime, actor: str, config: OrderCheckConfig) -> OrderCheckView:
+             day: date, now: datetime, actor: str, config: OrderCheckConfig) -> OrderCheckView | None:
     """After the lock: the limits, the open items, one INSERT (and the outbox rows of a hold), all as prepared
     statements (:mod:`store.order_checks`). The row is the check's record (who, when, the inputs and every
-    reason), so no separate audit event is written for it."""
+    reason), so no separate audit event is written for it. None, with nothing stored, when the order reference
+    is stored already: a repeat is rare, so it is found by the INSERT rather than by a read before every check."""
     base = config.base_currency
-    rows = tx.limits(buyer.id, root)
+    rows = list(buyer.limits) if root == buyer.id else [*buyer.limits, *tx.limits(root)]
     has_group = any(r.buyer_id == root and r.scope == LimitScope.GROUP.value for r in rows)
     items = tx.items(root if has_group else buyer.id, group=has_group, day=day)
     currencies = {request.currency} | {row.currency for row in items}
@@ -312,7 +315,8 @@ def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: Chec
         "figures": {**_figures(own, group, amount_base), "checked_against": binding.scope},
         "checked_by": actor, "checked_at": now, "resolved_by": None, "resolved_at": None,
         "resolution_reason": None, "released_amount": None, "version": 1}
-    tx.insert(values)
+    if not tx.insert(values):
+        return None
     view = OrderCheckView(buyer=buyer.ref, buyer_name=buyer.name,
                           **{k: v for k, v in values.items() if k != "buyer_id"})
     if view.status == "held":

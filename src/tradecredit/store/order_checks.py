@@ -1,16 +1,18 @@
 """The order credit check's own statements, prepared once per engine (:mod:`store.prepared`).
 
-One check is: the buyer (with its latest grade) → its group's top-level buyer when it has a parent → the lock →
-is this order reference known? → the limits of the buyer and the top-level buyer → the open invoices and open
-orders → one INSERT → commit. The lock serialises checks of one group, so two orders that together exceed the
-headroom cannot both be released: on PostgreSQL ``SELECT … FOR UPDATE`` of the group's top-level buyer row (checks
-of other groups run side by side); on SQLite, which has one writer at a time anyway, the transaction starts with
-``BEGIN IMMEDIATE`` and so holds the write lock before its first read.
+One check is: the buyer (with its latest grade and its own limits, one statement) → its group's top-level buyer and
+that buyer's limits when it has a parent → the lock → the open invoices and open orders → one INSERT, which also
+finds an order reference sent before → commit. The lock serialises checks of one group, so two orders that
+together exceed the headroom cannot both be released: on PostgreSQL ``SELECT … FOR UPDATE`` of the group's
+top-level buyer row (checks of other groups run side by side); on SQLite, which has one writer at a time anyway,
+the transaction starts with ``BEGIN IMMEDIATE`` and so holds the write lock before its first read. (Limits are
+read before the lock on PostgreSQL: a limit decision takes no lock of its own, so reading them after it would not
+order the two any better. The exposure, which the lock is for, is read after it.)
 
-The transaction runs on a pooled driver connection with no ORM session: a session's own bookkeeping (begin,
-flush, commit, close) cost about as much as the check's five reads. What the check rarely needs besides (rates
-for other currencies, the group's top-level ref, the webhook outbox of a hold) has its own prepared statement
-here too, so one connection and one transaction carry the whole check.
+The transaction runs on a driver connection with no ORM session: a session's own bookkeeping (begin, flush,
+commit, close) cost about as much as the check's reads. What the check rarely needs besides (rates for other
+currencies, the group's top-level ref, the webhook outbox of a hold) has its own prepared statement here too, so
+one connection and one transaction carry the whole check.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tradecredit.domain.fx import FxRate
 from tradecredit.domain.webhooks import outbox_rows
+from tradecredit.store.kept_connections import KeptConnections
 from tradecredit.store.limits import ITEMS_OF_BUYER, ITEMS_OF_GROUP, ROOT
 from tradecredit.store.prepared import Prepared, insert_all
 from tradecredit.store.repositories import LATEST_RATES
@@ -39,16 +43,6 @@ from tradecredit.store.tables import (
 from tradecredit.store.webhooks import SUBSCRIPTIONS, subscribers
 
 
-class Subject(NamedTuple):
-    id: int
-    ref: str
-    name: str
-    country: str
-    parent_id: int | None
-    grade: int | None
-    blocked: bool  # a credit block in force: shipments stopped
-
-
 class LimitRow(NamedTuple):
     id: int
     buyer_id: int
@@ -58,6 +52,17 @@ class LimitRow(NamedTuple):
     valid_from: date
     valid_to: date | None
     review_on: date
+
+
+class Subject(NamedTuple):
+    id: int
+    ref: str
+    name: str
+    country: str
+    parent_id: int | None
+    grade: int | None
+    blocked: bool  # a credit block in force: shipments stopped
+    limits: tuple[LimitRow, ...]  # every limit of the buyer's own, past and present (not its group's)
 
 
 class Item(NamedTuple):
@@ -70,14 +75,22 @@ class Item(NamedTuple):
 
 
 def _subject_statement() -> Any:
+    """The buyer with its latest grade, whether a credit block is in force, and its limits: one row per limit (one
+    row with empty limit columns when it has none)."""
     buyers = BuyerRecord.__table__
+    limits = CreditLimitRecord.__table__
     grade = (select(AssessmentRecord.grade).where(AssessmentRecord.buyer_id == buyers.c.id)
              .order_by(AssessmentRecord.id.desc()).limit(1).scalar_subquery())
     blocked = (select(CreditBlockRecord.id).where(CreditBlockRecord.buyer_id == buyers.c.id,
                                                   CreditBlockRecord.lifted_at.is_(None)).exists())
     return (select(buyers.c.id, buyers.c.ref, buyers.c.name, buyers.c.country, buyers.c.parent_id,
-                   grade.label("grade"), blocked.label("blocked"))
+                   grade.label("grade"), blocked.label("blocked"), *_limit_columns(limits))
+            .select_from(buyers.outerjoin(limits, limits.c.buyer_id == buyers.c.id))
             .where(buyers.c.ref == bindparam("ref")))
+
+
+def _limit_columns(limits: Any) -> list[Any]:
+    return [limits.c[name] for name in LimitRow._fields]
 
 
 _BUYERS: Any = BuyerRecord.__table__
@@ -85,11 +98,18 @@ _ORDERS: Any = OrderCheckRecord.__table__
 _LOCK = select(_BUYERS.c.id).where(_BUYERS.c.id == bindparam("buyer_id")).with_for_update()
 _ORDER_KEY = (select(OrderCheckRecord.buyer_id, OrderCheckRecord.amount, OrderCheckRecord.currency)
               .where(OrderCheckRecord.order_ref == bindparam("order_ref")))
-_LIMITS = (select(CreditLimitRecord.id, CreditLimitRecord.buyer_id, CreditLimitRecord.scope, CreditLimitRecord.kind,
-                  CreditLimitRecord.amount, CreditLimitRecord.valid_from, CreditLimitRecord.valid_to,
-                  CreditLimitRecord.review_on)
-           .where(CreditLimitRecord.buyer_id.in_([bindparam("buyer_id"), bindparam("root_id")])))
+_LIMITS = (select(*_limit_columns(CreditLimitRecord.__table__))
+           .where(CreditLimitRecord.buyer_id == bindparam("buyer_id")))
 _REF = select(_BUYERS.c.ref).where(_BUYERS.c.id == bindparam("buyer_id"))
+
+
+def _insert_new(dialect: str) -> Any:
+    """The check's INSERT, doing nothing when the order reference is stored already (a re-sent order): one
+    statement both finds a repeat and stores a new order, where a look-up first would cost a read per check."""
+    dialects = {"sqlite": sqlite, "postgresql": postgresql}
+    if dialect not in dialects:
+        raise ValueError(f"the order check needs SQLite or PostgreSQL; got {dialect}")
+    return insert_all(_ORDERS, dialects[dialect].insert).on_conflict_do_nothing(index_elements=[_ORDERS.c.order_ref])
 
 
 class OrderCheckStore:
@@ -97,8 +117,8 @@ class OrderCheckStore:
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
-        self._engine = engine
         self.write_first = dialect.name == "sqlite"  # BEGIN IMMEDIATE instead of a row lock
+        self._connections = KeptConnections(engine)
         self.subject = Prepared(_subject_statement(), dialect)
         self.root = Prepared(ROOT, dialect)
         self.ref = Prepared(_REF, dialect)
@@ -108,15 +128,16 @@ class OrderCheckStore:
         self.items_of_buyer = Prepared(ITEMS_OF_BUYER, dialect)
         self.items_of_group = Prepared(ITEMS_OF_GROUP, dialect)
         self.rates = Prepared(LATEST_RATES, dialect)
-        self.insert = Prepared(insert_all(_ORDERS), dialect)
+        self.insert = Prepared(_insert_new(dialect.name), dialect)
         self.subscriptions = Prepared(SUBSCRIPTIONS, dialect)
         self.outbox = Prepared(insert_all(WebhookDeliveryRecord.__table__), dialect)
 
     @contextmanager
     def transaction(self) -> Iterator[OrderCheckTransaction]:
-        """One check's transaction on a pooled driver connection: ``commit()`` commits, anything else (an
-        exception, leaving without committing) rolls back; the connection goes back to the pool either way."""
-        connection = self._engine.raw_connection()
+        """One check's transaction on a driver connection (on a SQLite file one the check keeps,
+        :mod:`store.kept_connections`; else one from the pool): ``commit()`` commits, anything else (an exception,
+        leaving without committing) rolls back. A connection whose rollback fails is dropped."""
+        connection = self._connections.take()
         tx: OrderCheckTransaction | None = None
         try:
             cursor = connection.cursor()
@@ -128,8 +149,14 @@ class OrderCheckStore:
             try:
                 if tx is None or not tx.committed:
                     connection.rollback()
-            finally:
-                connection.close()
+            except BaseException:
+                self._connections.drop(connection)
+                raise
+            self._connections.give_back(connection)
+
+    def close(self) -> None:
+        """Return the connections the check keeps to the pool (the application's close)."""
+        self._connections.close()
 
 
 class OrderCheckTransaction:
@@ -142,11 +169,12 @@ class OrderCheckTransaction:
         self.committed = False
 
     def subject(self, ref: str) -> Subject | None:
-        row = self._store.subject.first(self._cursor, {"ref": ref})
-        if row is None:
+        rows = self._store.subject.rows(self._cursor, {"ref": ref})
+        if not rows:
             return None
-        buyer_id, buyer_ref, name, country, parent_id, grade, blocked = row
-        return Subject(buyer_id, buyer_ref, name, country, parent_id, grade, bool(blocked))
+        buyer_id, buyer_ref, name, country, parent_id, grade, blocked = rows[0][:7]
+        limits = tuple(LimitRow(*row[7:]) for row in rows if row[7] is not None)
+        return Subject(buyer_id, buyer_ref, name, country, parent_id, grade, bool(blocked), limits)
 
     def group_root(self, buyer_id: int) -> int:
         row = self._store.root.first(self._cursor, {"buyer_id": buyer_id})
@@ -166,9 +194,9 @@ class OrderCheckTransaction:
         row = self._store.order_key.first(self._cursor, {"order_ref": order_ref})
         return None if row is None else (int(row[0]), row[1], str(row[2]))
 
-    def limits(self, buyer_id: int, root_id: int) -> list[LimitRow]:
-        rows = self._store.limits.rows(self._cursor, {"buyer_id": buyer_id, "root_id": root_id})
-        return [LimitRow(*row) for row in rows]
+    def limits(self, buyer_id: int) -> list[LimitRow]:
+        """Every limit of the buyer (the subject's own come with it: this is for its group's top-level buyer)."""
+        return [LimitRow(*row) for row in self._store.limits.rows(self._cursor, {"buyer_id": buyer_id})]
 
     def items(self, holder_id: int, *, group: bool, day: date) -> list[Item]:
         statement = self._store.items_of_group if group else self._store.items_of_buyer
@@ -179,8 +207,9 @@ class OrderCheckTransaction:
         return [FxRate(on, currency, rate) for on, currency, rate in self._store.rates.rows(self._cursor,
                                                                                           {"on": day})]
 
-    def insert(self, values: dict[str, Any]) -> None:
-        self._store.insert.run(self._cursor, values)
+    def insert(self, values: dict[str, Any]) -> bool:
+        """Store the check; False (and nothing stored) when its order reference is stored already."""
+        return self._store.insert.count(self._cursor, values) == 1
 
     def enqueue(self, event_type: str, payload: Callable[[], dict[str, Any]], now: datetime) -> None:
         """Queue the event for its subscribed webhook endpoints in this transaction (``services.webhooks`` does

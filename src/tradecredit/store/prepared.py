@@ -20,9 +20,10 @@ from sqlalchemy.sql.elements import ClauseElement
 Processor = Callable[[Any], Any]
 
 
-def insert_all(table: Any) -> Any:
-    """INSERT of every column but the id, each value a parameter named after its column."""
-    return insert(table).values({column.name: bindparam(column.name, type_=column.type)
+def insert_all(table: Any, make: Callable[[Any], Any] = insert) -> Any:
+    """INSERT of every column but the id, each value a parameter named after its column; ``make`` builds the
+    INSERT (a dialect's own, for its ON CONFLICT clause)."""
+    return make(table).values({column.name: bindparam(column.name, type_=column.type)
                                  for column in table.columns if column.name != "id"})
 
 
@@ -50,6 +51,11 @@ class Prepared:
 
     def run(self, cursor: Any, params: Mapping[str, Any]) -> None:
         cursor.execute(self.sql, self._arguments(params))
+
+    def count(self, cursor: Any, params: Mapping[str, Any]) -> int:
+        """Run a write; the rows it changed."""
+        cursor.execute(self.sql, self._arguments(params))
+        return int(cursor.rowcount)
 
     def run_many(self, cursor: Any, rows: Iterable[Mapping[str, Any]], common: Mapping[str, Any]) -> None:
         """One executemany over ``rows``; ``common`` holds the values every row shares, converted once (a bulk
