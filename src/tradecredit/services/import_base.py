@@ -49,17 +49,6 @@ class ImportKind(ABC):
         return found
 
 
-def _changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return any(old.get(name) != value for name, value in new.items())
-
-
-def _write(context: ImportContext, inserts: list[dict[str, Any]],
-           updates: list[dict[str, Any]], repository: Any) -> None:
-    if context.writing:
-        repository.insert_many(inserts)
-        repository.update_many(updates)
-
-
 def changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return any(old.get(name) != value for name, value in new.items())
 

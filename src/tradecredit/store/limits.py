@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, bindparam, false, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, bindparam, case, false, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tradecredit.store.tables import (
@@ -119,8 +119,8 @@ def _exposure_items_statement(buyer_id: Any, order_buyer_id: Any) -> Any:
     (kind, buyer_id, currency, amount, due_date, disputed).
 
     Plain bound parameters and correlated sums over indexed columns, the open amount computed once in a subquery:
-    the order check runs this once per order. Invoices settled by ``as_of`` are passed over in the index
-    (:mod:`store.settlement`), so their settlements are not summed."""
+    the order check runs this once per order. Invoices settled by ``as_of`` are passed over in the index, and an
+    invoice without any settlement is taken at its amount without looking for settlements (:mod:`store.settlement`)."""
     on = bindparam("as_of", type_=Date())
     paid = (select(func.coalesce(func.sum(AllocationRecord.amount), 0))
             .where(AllocationRecord.invoice_id == InvoiceRecord.id, AllocationRecord.effective_date <= on)
@@ -128,9 +128,10 @@ def _exposure_items_statement(buyer_id: Any, order_buyer_id: Any) -> Any:
     adjusted = (select(func.coalesce(func.sum(AdjustmentRecord.amount), 0))
                 .where(AdjustmentRecord.invoice_id == InvoiceRecord.id, AdjustmentRecord.adjustment_date <= on)
                 .scalar_subquery())
+    open_amount = case((InvoiceRecord.has_settlements, InvoiceRecord.amount - paid - adjusted),
+                       else_=InvoiceRecord.amount)
     issued = (select(literal("invoice").label("kind"), InvoiceRecord.buyer_id, InvoiceRecord.currency,
-                     (InvoiceRecord.amount - paid - adjusted).label("amount"), InvoiceRecord.due_date,
-                     InvoiceRecord.disputed)
+                     open_amount.label("amount"), InvoiceRecord.due_date, InvoiceRecord.disputed)
               .where(buyer_id, InvoiceRecord.issue_date <= on,
                      or_(InvoiceRecord.settled_on.is_(None), InvoiceRecord.settled_on > on))
               .subquery("issued"))

@@ -193,6 +193,10 @@ class InvoiceRepository(BulkRepository):
     record = InvoiceRecord
     key = ("ref",)
 
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        """New invoices: none has a settlement yet (:mod:`store.settlement`)."""
+        super().insert_many([{**row, "has_settlements": False} for row in rows])
+
     def update_many(self, rows: list[dict[str, Any]]) -> None:
         """A corrected amount moves the day the settlements cover it (a settled invoice may be open again)."""
         super().update_many(rows)
@@ -330,7 +334,8 @@ class PaymentRepository(BulkRepository):
 
 
 class _SettlementRepository(BulkRepository):
-    """Allocations and adjustments: inserting them also works out their invoices' ``settled_on`` again."""
+    """Allocations and adjustments: inserting them also works out their invoices' ``settled_on`` and
+    ``has_settlements`` again."""
 
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
         super().insert_many(rows)

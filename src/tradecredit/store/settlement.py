@@ -10,6 +10,11 @@ day on which the settlements dated up to it cover the amount. Two writes move th
 from all of the invoice's settlements: a new settlement (a backdated credit note can make it earlier), and a
 corrected invoice amount (a higher one can make a settled invoice open again). A missing mark (None) is always
 safe: the invoice is read and summed as before; a mark later than the truth only costs speed.
+
+``has_settlements`` does the same for the open invoices a buyer has not paid any of (most of them): False lets
+the read take the amount as it is, without looking up settlements to sum. A new invoice has none (the importer
+writes False), and the same writers set it again from the invoice's settlements. Its default, True, is the safe
+one: the settlements are then looked up and summed.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, union_all, update
+from sqlalchemy import bindparam, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from tradecredit.store.tables import AdjustmentRecord, AllocationRecord, InvoiceRecord
@@ -41,12 +46,19 @@ def _settled_on() -> Any:
             .scalar_subquery().correlate(InvoiceRecord))
 
 
+def _has_settlements() -> Any:
+    allocated = select(AllocationRecord.id).where(AllocationRecord.invoice_id == InvoiceRecord.id).exists()
+    adjusted = select(AdjustmentRecord.id).where(AdjustmentRecord.invoice_id == InvoiceRecord.id).exists()
+    return or_(allocated, adjusted)
+
+
 SETTLE = (update(InvoiceRecord).where(InvoiceRecord.id.in_(bindparam("ids", expanding=True)))
-          .values(settled_on=_settled_on()))
+          .values(settled_on=_settled_on(), has_settlements=_has_settlements()))
 
 
 def settle(session: Session, invoice_ids: Collection[int]) -> None:
-    """Work out ``settled_on`` again for these invoices, in the open transaction (after their new settlements)."""
+    """Work out ``settled_on`` and ``has_settlements`` again for these invoices, in the open transaction (after
+    their new settlements)."""
     ids = sorted(set(invoice_ids))
     for start in range(0, len(ids), CHUNK):
         session.execute(SETTLE, {"ids": ids[start:start + CHUNK]})

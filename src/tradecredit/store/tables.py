@@ -101,7 +101,7 @@ class InvoiceRecord(Base):
         Index("ix_invoices_buyer_id_due_date", "buyer_id", "due_date"),
         # Covers the exposure read (store.limits): the order check reads a buyer's invoices from the index alone.
         Index("ix_invoices_exposure", "buyer_id", "issue_date", "amount", "currency", "due_date", "disputed",
-              "settled_on"),
+              "settled_on", "has_settlements"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +120,10 @@ class InvoiceRecord(Base):
     # which only costs speed). Kept by the writers of settlements (store.settlement), so the exposure read skips
     # invoices settled before its day instead of summing their settlements on every order check.
     settled_on: Mapped[date | None] = mapped_column(Date)
+    # Whether any allocation or adjustment is recorded against it. The exposure read takes an invoice without any
+    # at its amount, without looking for settlements to sum. True unless known otherwise (the database's default,
+    # which only costs speed): the importer writes False for a new invoice, and the settlement writers keep it.
+    has_settlements: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class PaymentRecord(Base):
