@@ -1,6 +1,6 @@
 """Core statements compiled once for one dialect and run straight on the driver's cursor.
 
-The order credit check runs six statements per order. Through a Session each costs 20–50 µs of SQLAlchemy
+The order credit check runs a few statements per order. Through a Session each costs 20–50 µs of SQLAlchemy
 bookkeeping (cache-key lookup, execution context, result object) on top of 5–40 µs of database work, so the
 bookkeeping alone capped the check near 2,000 per second. Here a statement is still built with SQLAlchemy and
 compiled by the engine's dialect, and its values still pass through the column types' own bind and result
