@@ -32,6 +32,8 @@ from tradecredit.domain.terms_advisor import AdvisorPolicy, SecuredTerms
 from tradecredit.domain.webhooks import DEFAULT_RETRY_DELAYS, RetryPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///./tradecredit.db"
+# What a credit limit may count (services.limit_exposure); overdue invoices are a part of the open invoices.
+EXPOSURE_BUCKETS = ("open_invoices", "overdue_invoices", "delivered_not_invoiced", "open_orders")
 
 
 def _settings_file() -> Path:
@@ -67,7 +69,7 @@ class Settings(BaseSettings):
     advisor_lc_fee_minimum: Decimal = Field(default=Decimal(250), ge=0)
     advisor_lc_confirmation: Decimal = Field(default=Decimal("0.0025"), ge=0, le=1)
     advisor_prepayment_discount: Decimal = Field(default=Decimal("0.02"), ge=0, le=1)
-    exposure_buckets: tuple[str, ...] = Field(default=("open_invoices", "open_orders"))
+    exposure_buckets: tuple[str, ...] = Field(default=("open_invoices", "delivered_not_invoiced", "open_orders"))
     hold_overdue_amount: Decimal = Field(default=Decimal(0), ge=0)
     hold_overdue_days: int = Field(default=30, ge=0, le=3650)
     hold_residual: Decimal = Field(default=Decimal(50), ge=0)
@@ -212,9 +214,10 @@ class Settings(BaseSettings):
     @field_validator("exposure_buckets")
     @classmethod
     def _buckets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        known = ("open_invoices", "open_orders")
-        if not value or any(bucket not in known for bucket in value):
-            raise ValueError(f"expected some of {', '.join(known)}; got {list(value)}")
+        if not value or any(bucket not in EXPOSURE_BUCKETS for bucket in value) or len(set(value)) < len(value):
+            raise ValueError(f"expected some of {', '.join(EXPOSURE_BUCKETS)}, each once; got {list(value)}")
+        if {"open_invoices", "overdue_invoices"} <= set(value):
+            raise ValueError("overdue_invoices are a part of open_invoices; count one or the other, not both")
         return value
 
     @field_validator("grade_pd_bounds")

@@ -77,6 +77,32 @@ def test_request_decide_and_check_orders(api: Clients) -> None:
     assert viewer.get("/api/v1/buyers/B1/limits").json()["own"]["headroom"] == "0.00"
 
 
+def test_the_erp_reports_a_delivery(api: Clients) -> None:
+    analyst, manager, viewer = api[Role.ANALYST], api[Role.CREDIT_MANAGER], api[Role.VIEWER]
+    asked = analyst.post("/api/v1/buyers/B1/limit-requests", json={"amount": "10000", "currency": "EUR",
+                                                                   "reason": "new distributor"}).json()
+    assert manager.post(f"/api/v1/limit-requests/{asked['id']}/decision",
+                        json={"decision": "approve", "reason": "ok", "version": 1}).status_code == 200
+    assert analyst.post("/api/v1/orders/check", json={"buyer": "B1", "order_ref": "SO-0", "amount": "20000",
+                                                      "currency": "EUR", "ship_date": "2026-12-02"}).status_code == 200
+    held = analyst.post("/api/v1/orders/SO-0/delivery", json={})
+    assert held.status_code == 409 and "order SO-0 is held; only a released order" in held.json()["detail"]
+    assert analyst.post("/api/v1/orders/check", json={"buyer": "B1", "order_ref": "SO-1", "amount": "700",
+                                                      "currency": "EUR", "ship_date": "2026-12-02"}).status_code == 200
+    assert viewer.post("/api/v1/orders/SO-1/delivery", json={}).status_code == 403
+    delivered = analyst.post("/api/v1/orders/SO-1/delivery", json={})  # today
+    assert delivered.status_code == 200, delivered.text
+    assert (delivered.json()["delivered_on"], delivered.json()["version"]) == ("2026-11-28", 2)
+    assert analyst.post("/api/v1/orders/SO-1/delivery", json={"delivered_on": "2026-11-28"}).json() == delivered.json()
+    exposure = viewer.get("/api/v1/buyers/B1/limits").json()["own"]["exposure"]
+    assert (exposure["delivered_not_invoiced"], exposure["open_orders"], exposure["total"]) == (
+        "700.00", "0.00", "4700.00")
+    other_day = analyst.post("/api/v1/orders/SO-1/delivery", json={"delivered_on": "2026-11-29"})
+    assert other_day.status_code == 422 and "got 2026-11-29" in other_day.json()["detail"]
+    assert analyst.post("/api/v1/orders/NOPE/delivery", json={}).status_code == 404
+    assert analyst.post("/api/v1/orders/SO-1/delivery", json={"delivered_on": "28/11/2026"}).status_code == 422
+
+
 def test_limit_authority_and_bad_input_over_http(api: Clients) -> None:
     analyst, manager = api[Role.ANALYST], api[Role.CREDIT_MANAGER]
     big = analyst.post("/api/v1/buyers/B1/limit-requests",

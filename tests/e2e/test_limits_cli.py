@@ -62,6 +62,13 @@ def test_limits_and_holds_on_the_command_line(app: App, cli_env: dict[str, str],
     assert code == 0 and "released for 1,000.00 EUR only (a one-off partial release)" in out
     code, out = tc("orders", "holds", "--status", "released")
     assert "Rossi S.p.A." in out and "2,000.00 EUR (released 1,000.00)" in out
+    code, out = tc("orders", "deliver", "SO-1", "--on", "2026-11-28")
+    assert code == 0 and "delivered on 2026-11-28: counts as delivered, not invoiced, until invoiced" in out
+    assert "released, delivered 2026-11-28" in tc("orders", "holds", "--status", "released")[1]
+    code, out = tc("orders", "deliver", "SO-1", "--on", "28.11.2026")
+    assert code == 3 and "--on: '28.11.2026' is not a date; expected YYYY-MM-DD" in out
+    code, out = tc("limits", "show", "B1")
+    assert "exposure counts open_invoices + delivered_not_invoiced + open_orders" in out
     assert tc("orders", "check", "B1", "SO-4", "--amount", "1,5", "--currency", "EUR")[0] == 3
     assert tc("orders", "check", "NOPE", "SO-2", "--amount", "1", "--currency", "EUR")[0] == 4
     code, out = tc("limits", "cancel", "1", "--effective", "2026-12-01", "--reason", "closed")

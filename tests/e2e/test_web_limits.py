@@ -21,7 +21,7 @@ from tests.builders import BUYER_HEADER, INVOICE_HEADER, write_csv
 from tradecredit.bootstrap import App
 from tradecredit.domain.limits import review_date
 from tradecredit.server import create_server
-from tradecredit.services import assessment, limits, order_holds, orders, terms_advisor, users
+from tradecredit.services import assessment, limits, order_deliveries, order_holds, orders, terms_advisor, users
 from tradecredit.services.assessment import AssessmentConfig
 from tradecredit.services.demo import load_demo
 from tradecredit.services.imports import import_file
@@ -328,6 +328,14 @@ def test_the_hold_queue_shows_every_reason_and_releasing_an_order_removes_it(boo
     # The released order now counts as exposure: 10,000 − 4,000 − 7,000.
     own = panel(manager.get("/buyers/B1").text, "own-limit")
     assert figure(own, "headroom") == money("-1000") and 'class="bucket-open_orders">€7,000.00' in own
+    # Delivered: the same 7,000 moves to its own bucket; I1 is not overdue, and that bucket is not counted.
+    order_deliveries.record_delivery(book.uow(), order_ref="SO-7", delivered_on=None, actor="erp",
+                                     base_currency="EUR")
+    own = panel(manager.get("/buyers/B1").text, "own-limit")
+    assert 'class="bucket-delivered_not_invoiced">€7,000.00' in own and 'class="bucket-open_orders">€0.00' in own
+    assert 'class="bucket-overdue_invoices">€0.00 <span class="muted small">(not counted)' in own
+    assert figure(own, "headroom") == money("-1000")
+    assert "delivered 28 Nov 2026" in part(manager.get("/holds?status=released").text, "order-1", "</tr>")
 
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from tests.builders import INVOICE_HEADER, write_csv
 from tradecredit.bootstrap import App
@@ -20,11 +21,12 @@ from tradecredit.domain.errors import (
     StaleVersion,
     ValidationError,
 )
-from tradecredit.services import assessment, country, limits, order_holds, orders
+from tradecredit.services import assessment, country, limits, order_deliveries, order_holds, orders
 from tradecredit.services.audit import audit_trail
 from tradecredit.services.imports import import_file
 from tradecredit.services.users import add_user
 from tradecredit.store.order_checks import OrderCheckTransaction
+from tradecredit.store.tables import OrderCheckRecord
 
 D = Decimal
 BUYERS = ("buyer_ref", "name", "country", "parent_ref")
@@ -191,6 +193,79 @@ def test_an_invoice_carrying_the_order_ref_takes_the_order_out_of_open_orders(bo
                                                                "6000.00", "O1")]))
     view = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=("open_invoices", "open_orders"))
     assert (view.own.exposure.open_invoices, view.own.exposure.open_orders) == (D("6000.00"), D(0))
+
+
+def deliver(app: App, order_ref: str, day: date | None = date(2026, 11, 28)) -> orders.OrderCheckView:
+    return order_deliveries.record_delivery(app.uow(), order_ref=order_ref, delivered_on=day, actor="erp",
+                                            base_currency="EUR")
+
+
+def test_a_delivered_order_counts_as_delivered_not_invoiced_until_its_invoice(book: App, tmp_path: Path) -> None:
+    grant(book, "X", "10000")
+    order(book, "X", "O1", "6000")
+    order(book, "X", "O2", "1000")
+    assert deliver(book, "O1").delivered_on == date(2026, 11, 28)
+    every = ("open_invoices", "delivered_not_invoiced", "open_orders")
+    page = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=every)
+    assert (page.own.exposure.delivered_not_invoiced, page.own.exposure.open_orders, page.own.exposure.total) == (
+        D("6000.00"), D("1000.00"), D("7000.00"))
+    # The day before the delivery, O1 was still an open order.
+    before = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=every, as_of=date(2026, 11, 27))
+    assert (before.own.exposure.delivered_not_invoiced, before.own.exposure.open_orders) == (D(0), D("7000.00"))
+    # The check counts both (the default buckets) and says so in its figures.
+    held = order(book, "X", "O3", "3500")
+    assert held.reasons[0]["text"] == ("exposure 7,000.00 + order 3,500.00 exceeds the limit 10,000.00 "
+                                       "(headroom 3,000.00)")
+    assert (held.figures["buyer"]["delivered_not_invoiced"], held.figures["buyer"]["open_orders"]) == (
+        "6000.00", "1000.00")
+    # A company that counts open orders only (no delivered bucket): 1,000 + 3,500 fits.
+    assert order(book, "X", "O4", "3500", exposure_buckets=("open_invoices", "open_orders")).status == "released"
+    header = (*INVOICE_HEADER, "order_ref")
+    import_file(book.uow(), kind="invoices", base_currency="EUR", actor="erp",
+                path=write_csv(tmp_path / "inv.csv", header, [("I9", "X", "2026-11-28", "2026-12-28", "EUR",
+                                                               "6000.00", "O1")]))
+    page = limits.buyer_limits(book.uow(), ref="X", base_currency="EUR", buckets=every)
+    assert (page.own.exposure.open_invoices, page.own.exposure.delivered_not_invoiced,
+            page.own.exposure.open_orders) == (D("6000.00"), D(0), D("4500.00"))
+
+
+def test_overdue_invoices_alone_can_be_the_invoice_bucket(book: App) -> None:
+    """S has I1 (1,000, overdue) and I2 (500, not yet due)."""
+    view = limits.buyer_limits(book.uow(), ref="S", base_currency="EUR", buckets=("overdue_invoices", "open_orders"))
+    assert (view.own.exposure.overdue_invoices, view.own.exposure.open_invoices, view.own.exposure.total) == (
+        D("1000.00"), D("1500.00"), D("1000.00"))
+
+
+def test_a_delivery_is_audited_once_and_bad_reports_change_nothing(book: App) -> None:
+    grant(book, "X", "10000")
+    order(book, "X", "O1", "6000")
+    order(book, "S", "H1", "10")  # no limit: held
+    first = deliver(book, "O1")
+    assert (first.delivered_on, first.version) == (date(2026, 11, 28), 2)
+    assert deliver(book, "O1") == first  # the ERP retried: nothing changes
+    events, _ = audit_trail(book.uow(), entity="order", key="O1")
+    assert [(e.action, e.actor, e.before, e.after) for e in events] == [
+        ("deliver", "erp", {"delivered_on": None}, {"delivered_on": "2026-11-28"})]
+    cases = [
+        ("O1", date(2026, 11, 27), ValidationError,
+         r"delivered_on: expected a day from the check \(2026-11-28\) to today \(2026-11-28\); got 2026-11-27"),
+        ("O1", date(2026, 11, 29), ValidationError, "got 2026-11-29"),
+        ("H1", None, Conflict, "order H1 is held; only a released order can be delivered"),
+        ("NOPE", None, NotFound, "order NOPE not found"),
+    ]
+    for order_ref, day, error, message in cases:
+        with pytest.raises(error, match=message):
+            deliver(book, order_ref, day)
+    with book.uow() as uow:  # a correction of the day is refused too
+        uow.session.execute(update(OrderCheckRecord).where(OrderCheckRecord.order_ref == "O1")
+                            .values(checked_at=datetime(2026, 11, 20, 9, tzinfo=UTC)))
+        uow.commit()
+    with pytest.raises(Conflict, match="order O1 was reported delivered on 2026-11-28 already"):
+        deliver(book, "O1", date(2026, 11, 25))
+    with book.uow() as uow:
+        record = uow.orders.find("O1")
+        assert record is not None and (record.delivered_on, record.version) == (date(2026, 11, 28), 2)
+    assert len(audit_trail(book.uow(), entity="order", key="O1")[0]) == 1
 
 
 def test_holds_list_every_reason_and_a_manager_resolves_them(book: App) -> None:

@@ -60,3 +60,27 @@ def test_the_critical_overdue_age_is_a_setting_and_the_watch_list_stays_tighter(
     monkeypatch.setenv("TRADECREDIT_MONITOR_OVERDUE_CRITICAL_DAYS", "0")
     with pytest.raises(ValidationError, match="monitor_overdue_critical_days"):
         Settings()
+
+
+@pytest.mark.parametrize(("buckets", "expected"), [
+    ('["open_invoices", "unbilled"]', r"expected some of open_invoices, overdue_invoices, delivered_not_invoiced, "
+                                      r"open_orders, each once; got \['open_invoices', 'unbilled'\]"),
+    ('["open_orders", "open_orders"]', r"each once; got \['open_orders', 'open_orders'\]"),
+    ("[]", r"expected some of .*; got \[\]"),
+    ('["open_invoices", "overdue_invoices"]', "overdue_invoices are a part of open_invoices; count one or the other"),
+])
+def test_exposure_buckets_are_known_counted_once_and_never_overlap(monkeypatch: pytest.MonkeyPatch, buckets: str,
+                                                                    expected: str) -> None:
+    monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", "/nonexistent.toml")
+    monkeypatch.setenv("TRADECREDIT_EXPOSURE_BUCKETS", buckets)
+    with pytest.raises(ValidationError, match=expected):
+        Settings()
+
+
+def test_exposure_counts_invoices_deliveries_and_open_orders_unless_configured(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADECREDIT_SETTINGS_FILE", "/nonexistent.toml")
+    monkeypatch.delenv("TRADECREDIT_EXPOSURE_BUCKETS", raising=False)
+    assert Settings().exposure_buckets == ("open_invoices", "delivered_not_invoiced", "open_orders")
+    monkeypatch.setenv("TRADECREDIT_EXPOSURE_BUCKETS", '["overdue_invoices", "open_orders"]')
+    assert Settings().exposure_buckets == ("overdue_invoices", "open_orders")

@@ -22,12 +22,15 @@ def _money(value: Decimal | None) -> str:
 
 
 def _position(title: str, position: service.LimitPosition) -> None:
-    table = Table("limit", "exposure", "open invoices", "open orders", "overdue", "headroom", "review",
-                  title=f"{title} ({position.holder})", title_justify="left")
+    exposure = position.exposure
+    counted = " + ".join(exposure.counted)
+    table = Table("limit", "exposure", "open invoices", "overdue", "delivered, not invoiced", "open orders",
+                  "headroom", "review", title=f"{title} ({position.holder}); exposure counts {counted}",
+                  title_justify="left")
     review = "past due" if position.under_review else (str(position.base.review_on) if position.base else "-")
-    table.add_row(_money(position.amount), _money(position.exposure.total), _money(position.exposure.open_invoices),
-                  _money(position.exposure.open_orders), _money(position.exposure.overdue), _money(position.headroom),
-                  review)
+    table.add_row(_money(position.amount), _money(exposure.total), _money(exposure.open_invoices),
+                  _money(exposure.overdue), _money(exposure.delivered_not_invoiced), _money(exposure.open_orders),
+                  _money(position.headroom), review)
     console.print(table)
 
 

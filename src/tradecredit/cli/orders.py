@@ -1,4 +1,4 @@
-"""`tradecredit orders`: the order credit check, the hold queue, and releasing or rejecting holds."""
+"""`tradecredit orders`: the order credit check, the hold queue, releasing or rejecting holds, and deliveries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from tradecredit.cli.common import actor, console, handled, open_app, parse_day, parse_decimal
-from tradecredit.services import order_holds
+from tradecredit.services import order_deliveries, order_holds
 from tradecredit.services import orders as service
 from tradecredit.services.order_files import check_file as check_orders_file
 from tradecredit.services.reports import as_document
@@ -22,6 +22,8 @@ def _print(view: service.OrderCheckView) -> None:
                   f"[bold]{view.outcome}[/] ({view.status}, version {view.version})")
     if view.released_amount is not None:
         console.print(f"  released for {view.released_amount:,} {view.currency} only (a one-off partial release)")
+    if view.delivered_on is not None:
+        console.print(f"  delivered on {view.delivered_on}: counts as delivered, not invoiced, until invoiced")
     for reason in view.reasons:
         console.print(f"  - {reason['code']}: {reason['text']}")
 
@@ -76,8 +78,9 @@ def holds(status: str = typer.Option("held", help="held, released, rejected or a
                       title=f"{total} order(s)", title_justify="left")
         for view in items:
             released = "" if view.released_amount is None else f" (released {view.released_amount:,})"
+            delivered = "" if view.delivered_on is None else f", delivered {view.delivered_on}"
             table.add_row(view.order_ref, view.buyer, view.buyer_name, f"{view.amount:,} {view.currency}{released}",
-                          view.status,
+                          f"{view.status}{delivered}",
                           ", ".join(r["code"] for r in view.reasons), f"{view.checked_at:%Y-%m-%d %H:%M}",
                           str(view.version))
         console.print(table)
@@ -107,3 +110,15 @@ def _resolve(order_ref: str, release_it: bool, reason: str, version: int, amount
         _print(order_holds.resolve_hold(tc.uow(), order_ref=order_ref, release=release_it, reason=reason,
                                         version=version, actor=actor(), amount=part,
                                         base_currency=tc.settings.base_currency))
+
+
+@app.command()
+def deliver(order_ref: str, on: str | None = typer.Option(None, "--on", help="the day of delivery (default today)")
+            ) -> None:
+    """Report a released order delivered: it then counts as delivered, not invoiced, until an invoice carries its
+    reference (sending the same day again changes nothing)."""
+    with handled():
+        tc = open_app()
+        _print(order_deliveries.record_delivery(tc.uow(), order_ref=order_ref,
+                                                delivered_on=parse_day(on, tc, field="--on"), actor=actor(),
+                                                base_currency=tc.settings.base_currency))

@@ -1,8 +1,15 @@
 """Exposure against a credit limit, by configurable buckets, in the base currency at the latest rates.
 
-Buckets (the ``exposure_buckets`` setting): ``open_invoices`` (every open invoice, overdue or not) and
-``open_orders`` (orders the credit check released that no invoice references yet). A group limit counts the
-buckets of every member of the group.
+Buckets (the ``exposure_buckets`` setting), as ERPs' credit management splits them:
+
+- ``open_invoices``: every open invoice, overdue or not;
+- ``overdue_invoices``: only the open invoices past their due date (a part of ``open_invoices``, so a setting
+  counts one or the other);
+- ``delivered_not_invoiced``: orders the credit check released, that the ERP reported delivered, and that no
+  invoice references yet;
+- ``open_orders``: orders the credit check released that are neither delivered nor invoiced yet.
+
+A group limit counts the buckets of every member of the group.
 
 Both the limit views and the order credit check read the same rows (:func:`store.limits.exposure_items`, one
 statement) and sum them here, so the check and the page a credit manager looks at never disagree.
@@ -22,7 +29,6 @@ from tradecredit.domain.order_check import CheckPolicy
 from tradecredit.store import limits as limit_queries
 from tradecredit.store.uow import SqlUnitOfWork
 
-BUCKETS = ("open_invoices", "open_orders")
 ZERO = Decimal(0)
 
 
@@ -32,6 +38,12 @@ class Exposure:
     open_orders: Decimal
     overdue: Decimal
     counted: tuple[str, ...]
+    delivered_not_invoiced: Decimal = ZERO
+
+    @property
+    def overdue_invoices(self) -> Decimal:
+        """The bucket's name for ``overdue``."""
+        return self.overdue
 
     @property
     def total(self) -> Decimal:
@@ -57,16 +69,19 @@ def exposure_from(items: Sequence[Any], *, table: FxTable, day: date, base: str,
     open_invoices: dict[str, Decimal] = {}
     overdue: dict[str, Decimal] = {}
     orders: dict[str, Decimal] = {}
+    delivered: dict[str, Decimal] = {}
     for row in items:
         currency, amount = row.currency, row.amount
         if row.kind == "invoice":
             open_invoices[currency] = open_invoices.get(currency, ZERO) + amount
             if row.due_date < day:
                 overdue[currency] = overdue.get(currency, ZERO) + amount
+        elif row.kind == "delivery":
+            delivered[currency] = delivered.get(currency, ZERO) + amount
         else:
             orders[currency] = orders.get(currency, ZERO) + amount
     return Exposure(_in_base(open_invoices, table, day, base), _in_base(orders, table, day, base),
-                    _in_base(overdue, table, day, base), tuple(buckets))
+                    _in_base(overdue, table, day, base), tuple(buckets), _in_base(delivered, table, day, base))
 
 
 def overdue_beyond(items: Sequence[Any], *, table: FxTable, day: date, base: str, policy: CheckPolicy) -> Decimal:

@@ -68,6 +68,7 @@ class OrderCheckView:
     version: int
     released_amount: Decimal | None = None  # released for part of the order; None: all of it
     buyer_name: str = ""
+    delivered_on: date | None = None  # the ERP reported the released order delivered
 
     @property
     def counted(self) -> Decimal:
@@ -82,7 +83,7 @@ def view_of(record: OrderCheckRecord, ref: str, name: str, base: str) -> OrderCh
                           round_money(record.amount_base, base), record.ship_date, record.outcome, record.status,
                           list(record.reasons), dict(record.figures), record.checked_by, record.checked_at,
                           record.resolved_by, record.resolved_at, record.resolution_reason, record.version, released,
-                          name)
+                          name, record.delivered_on)
 
 
 def event_of(view: OrderCheckView) -> dict[str, Any]:
@@ -127,6 +128,7 @@ def _figures(own: _Position, group: _Position | None, amount_base: Decimal) -> d
     def one(p: _Position) -> dict[str, Any]:
         return {"holder": p.holder, "limit": None if p.amount is None else str(p.amount),
                 "exposure": str(p.exposure.total), "open_invoices": str(p.exposure.open_invoices),
+                "delivered_not_invoiced": str(p.exposure.delivered_not_invoiced),
                 "open_orders": str(p.exposure.open_orders), "overdue": str(p.exposure.overdue),
                 "headroom": None if p.headroom is None else str(p.headroom), "under_review": p.under_review}
     return {"order": str(amount_base), "buyer": one(own), "group": one(group) if group else None}
@@ -314,7 +316,7 @@ def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: Chec
         "reasons": [{"code": r.code, "text": r.text, "figures": r.figures} for r in result.reasons],
         "figures": {**_figures(own, group, amount_base), "checked_against": binding.scope},
         "checked_by": actor, "checked_at": now, "resolved_by": None, "resolved_at": None,
-        "resolution_reason": None, "released_amount": None, "version": 1}
+        "resolution_reason": None, "released_amount": None, "version": 1, "delivered_on": None}
     if not tx.insert(values):
         return None
     view = OrderCheckView(buyer=buyer.ref, buyer_name=buyer.name,

@@ -116,7 +116,8 @@ def _exposure_items_statement(buyer_id: Any, order_buyer_id: Any) -> Any:
     """Every open invoice (open amount at ``as_of``) and every released, not yet invoiced order (its released
     amount when a credit manager released only part of it) of the buyers
     that ``buyer_id`` / ``order_buyer_id`` (conditions on the invoice's and the order's buyer) select, one row each:
-    (kind, buyer_id, currency, amount, due_date, disputed).
+    (kind, buyer_id, currency, amount, due_date, disputed). ``kind`` is ``invoice``, ``delivery`` (an order the ERP
+    reported delivered by ``as_of``) or ``order``.
 
     Plain bound parameters and correlated sums over indexed columns, the open amount computed once in a subquery:
     the order check runs this once per order. Invoices settled by ``as_of`` are passed over in the index, and an
@@ -137,7 +138,9 @@ def _exposure_items_statement(buyer_id: Any, order_buyer_id: Any) -> Any:
               .subquery("issued"))
     invoices = select(issued).where(issued.c.amount > 0)
     invoiced = select(InvoiceRecord.id).where(InvoiceRecord.order_ref == OrderCheckRecord.order_ref)
-    orders = (select(literal("order"), OrderCheckRecord.buyer_id, OrderCheckRecord.currency,
+    delivered = OrderCheckRecord.delivered_on.is_not(None) & (OrderCheckRecord.delivered_on <= on)
+    orders = (select(case((delivered, literal("delivery")), else_=literal("order")), OrderCheckRecord.buyer_id,
+                     OrderCheckRecord.currency,
                      func.coalesce(OrderCheckRecord.released_amount, OrderCheckRecord.amount), null(), false())
               .where(order_buyer_id, OrderCheckRecord.status == "released", ~invoiced.exists()))
     return union_all(invoices, orders)

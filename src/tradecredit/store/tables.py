@@ -425,6 +425,9 @@ class OrderCheckRecord(Base):
     resolution_reason: Mapped[str | None] = mapped_column(Text)
     released_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)  # a partial release; None: the whole order
     version: Mapped[int] = mapped_column(Integer)
+    # The day the ERP reported the released order delivered; until an invoice carries its reference it then counts
+    # as delivered-not-invoiced instead of as an open order.
+    delivered_on: Mapped[date | None] = mapped_column(Date)
 
 
 class WebhookEndpointRecord(Base):

@@ -39,7 +39,8 @@ REQUEST_STATUS_LABELS = {
     "refused": N_("Refused"),
     "withdrawn": N_("Withdrawn"),
 }
-BUCKET_LABELS = {"open_invoices": N_("Open invoices"), "open_orders": N_("Open orders")}
+BUCKET_LABELS = {"open_invoices": N_("Open invoices"), "overdue_invoices": N_("Overdue invoices"),
+                 "delivered_not_invoiced": N_("Delivered, not invoiced"), "open_orders": N_("Open orders")}
 NOTICES = {
     "requested": N_("Limit requested: it waits for a credit manager's decision."),
     "approved": N_("Request approved: the limit is in force from its start date."),

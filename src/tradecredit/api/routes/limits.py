@@ -15,6 +15,7 @@ from tradecredit.api.schemas.limits import (
     AuthoritySet,
     BuyerLimitsRead,
     DecisionCreate,
+    DeliveryCreate,
     HoldRelease,
     HoldResolution,
     LimitChange,
@@ -27,7 +28,7 @@ from tradecredit.api.schemas.limits import (
     RequestRead,
 )
 from tradecredit.services import limits as service
-from tradecredit.services import order_holds, orders
+from tradecredit.services import order_deliveries, order_holds, orders
 from tradecredit.services.paging import MAX_PAGE
 
 router = APIRouter(tags=["limits"])
@@ -149,6 +150,16 @@ def release(order_ref: str, body: HoldRelease, tc: AppDep, user: CreditManager) 
                                version=body.version, actor=user.actor, amount=body.amount,
                                base_currency=tc.settings.base_currency)
     return OrderCheckRead.model_validate(view)  # from its attributes: asdict() deep-copied it, 0.1 ms a check
+
+
+@router.post("/orders/{order_ref}/delivery", response_model=OrderCheckRead)
+def deliver(order_ref: str, body: DeliveryCreate, tc: AppDep, user: Analyst) -> OrderCheckRead:
+    """The ERP reports a released order delivered (`delivered_on`, default today): it then counts as delivered, not
+    invoiced, until an invoice carries its reference. The same day sent again changes nothing; another day is a
+    conflict (409)."""
+    view = order_deliveries.record_delivery(tc.uow(), order_ref=order_ref, delivered_on=body.delivered_on,
+                                            actor=user.actor, base_currency=tc.settings.base_currency)
+    return OrderCheckRead.model_validate(view)
 
 
 @router.post("/orders/{order_ref}/reject", response_model=OrderCheckRead)

@@ -91,6 +91,7 @@ class LimitRead(ReadModel):
 
 class ExposureRead(ReadModel):
     open_invoices: Decimal
+    delivered_not_invoiced: Decimal
     open_orders: Decimal
     overdue: Decimal
     counted: list[str]
@@ -145,6 +146,10 @@ class HoldRelease(HoldResolution):
                                                                    "currency (a one-off partial release)")
 
 
+class DeliveryCreate(Schema):
+    delivered_on: date | None = Field(default=None, description="the day of delivery; default today")
+
+
 class OrderCheckRead(ReadModel):
     order_ref: str
     buyer: str
@@ -164,6 +169,7 @@ class OrderCheckRead(ReadModel):
     version: int
     released_amount: Decimal | None = Field(description="the part a credit manager released; null: all of it")
     buyer_name: str
+    delivered_on: date | None = Field(description="the day the ERP reported the order delivered")
 
 
 class OrderBatchRead(ReadModel):
