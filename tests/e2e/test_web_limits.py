@@ -386,6 +386,18 @@ def test_the_hold_queue_filters_by_status_and_buyer_and_rejects(book: App, brows
         assert response.status_code == 404
 
 
+def test_a_hold_for_an_ended_limit_gives_its_last_day(book: App, browser: Browser) -> None:
+    manager, _ = browser("maria", "credit_manager", "zh")
+    authorise(book, "maria")
+    request = ask(book, valid_from=date(2026, 1, 1), valid_to=date(2026, 10, 31))
+    limits.decide_request(book.uow(), request_id=request.id, decision="approve", version=1, reason="ok",
+                          actor="maria", username="maria", base_currency="EUR")
+    hold(book, "SO-9", "100")
+    assert "信用额度已于 2026年10月31日 到期；目前没有有效额度" in manager.get("/holds").text
+    english, _ = browser("mark", "credit_manager")
+    assert "The credit limit ended on 31 Oct 2026; none is in force" in english.get("/holds").text
+
+
 # The credit-terms calculator
 
 

@@ -169,6 +169,19 @@ def test_a_new_base_limit_ends_the_old_one_and_reductions_keep_history(book: App
     assert march.own.amount is None
 
 
+def test_an_order_after_the_limit_ended_is_held_for_that_reason(book: App) -> None:
+    grant(book, "X", "10000", valid_from=date(2026, 1, 1), valid_to=date(2026, 10, 31))
+    held = order(book, "X", "E1", "100")
+    assert [(r["code"], r["text"], r["figures"]) for r in held.reasons] == [
+        ("limit_expired", "the credit limit ended on 2026-10-31; none is in force", {"ended_on": "2026-10-31"})]
+    assert held.figures["buyer"]["limit"] is None
+    # S has no limit of its own; its group's (set on P) ended on 15 Nov.
+    grant(book, "P", "50000", scope="group", valid_from=date(2026, 1, 1), valid_to=date(2026, 11, 15))
+    assert [r["code"] for r in order(book, "S", "E2", "100").reasons] == ["limit_expired", "overdue"]
+    assert order(book, "S", "E2", "100").reasons[0]["figures"] == {"ended_on": "2026-11-15"}
+    assert order(book, "V", "E3", "100").reasons[0]["code"] == "no_limit"  # never had one
+
+
 def test_an_order_within_headroom_is_released_and_then_counts_as_exposure(book: App) -> None:
     grant(book, "X", "10000")
     first = order(book, "X", "O1", "6000")

@@ -169,3 +169,9 @@ def limit_in_force(terms: Sequence[LimitTerm], day: date) -> InForce:
     temporary = tuple(sorted((t for t in terms if t.kind is LimitKind.TEMPORARY and t.in_force(day)),
                              key=lambda t: t.valid_from))
     return InForce(base, temporary)
+
+
+def last_ended(terms: Sequence[LimitTerm], day: date) -> date | None:
+    """The last day of the latest base limit that ended before ``day`` (it expired or was cancelled), if any."""
+    ended = [t.valid_to for t in terms if t.kind is LimitKind.BASE and t.valid_to is not None and t.valid_to < day]
+    return max(ended) if ended else None

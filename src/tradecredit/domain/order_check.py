@@ -3,7 +3,8 @@ figures behind it. A hold is a state a credit manager resolves, never a silent b
 
 Rules (each a configurable default of :class:`CheckPolicy`), all evaluated so the answer lists every reason:
 
-* ``no_limit`` — no credit limit in force for the buyer (or its group);
+* ``no_limit`` — no credit limit in force for the buyer (or its group), and none ever ended;
+* ``limit_expired`` — none in force, and the latest base limit ended (expired or was cancelled) on a day given;
 * ``over_limit`` — exposure + order above the limit in force (the headroom is shown);
 * ``limit_under_review`` — the limit's review date has passed;
 * ``overdue`` — more than ``overdue_amount`` is overdue by more than ``overdue_days`` days, counting only items
@@ -18,6 +19,7 @@ Rules (each a configurable default of :class:`CheckPolicy`), all evaluated so th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -56,6 +58,7 @@ class CheckInputs:
     grade: int | None
     country_terms: str | None  # the least secure terms the country allows (None: no rule)
     supply_suspended: bool = False
+    limit_ended_on: date | None = None  # with no limit in force: the last day of the latest one that ended
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,10 @@ def check_order(inputs: CheckInputs, policy: CheckPolicy = CheckPolicy()) -> Che
         raise ValidationError("amount", f"expected an order amount > 0; got {inputs.order_amount}")
     reasons: list[Reason] = []
     headroom = None if inputs.limit is None else inputs.limit - inputs.exposure
-    if inputs.limit is None:
+    if inputs.limit is None and inputs.limit_ended_on is not None:
+        reasons.append(Reason("limit_expired", f"the credit limit ended on {inputs.limit_ended_on.isoformat()}; "
+                                               "none is in force", {"ended_on": inputs.limit_ended_on.isoformat()}))
+    elif inputs.limit is None:
         reasons.append(Reason("no_limit", "no credit limit in force for this buyer or its group"))
     elif headroom is not None and inputs.order_amount > headroom:
         reasons.append(Reason("over_limit", f"exposure {inputs.exposure:,.2f} + order {inputs.order_amount:,.2f} "

@@ -19,7 +19,7 @@ from tradecredit.config import Settings
 from tradecredit.domain.country import PaymentTerms
 from tradecredit.domain.errors import Conflict, NotFound, ValidationError
 from tradecredit.domain.fx import FxTable
-from tradecredit.domain.limits import LimitKind, LimitScope, LimitTerm, limit_in_force
+from tradecredit.domain.limits import LimitKind, LimitScope, LimitTerm, last_ended, limit_in_force
 from tradecredit.domain.money import check_currency, parse_amount, round_money
 from tradecredit.domain.order_check import CheckInputs, CheckPolicy, Outcome, check_order
 from tradecredit.services.country_terms import CountryTerms
@@ -106,6 +106,7 @@ class _Position:
     amount: Decimal | None
     under_review: bool
     exposure: Exposure
+    ended_on: date | None  # no limit in force: the last day of the latest base limit that ended
 
     @property
     def headroom(self) -> Decimal | None:
@@ -121,7 +122,8 @@ def _position(rows: list[Any], items: list[Any], *, holder: tuple[int, str], sco
     amount = (round_money(in_force.amount, config.base_currency) if in_force.base or in_force.temporary
               else None)
     exposure = exposure_from(items, table=table, day=day, base=config.base_currency, buckets=config.buckets)
-    return _Position(scope.value, holder[1], amount, in_force.under_review(day), exposure)
+    ended_on = last_ended(terms, day) if amount is None else None
+    return _Position(scope.value, holder[1], amount, in_force.under_review(day), exposure, ended_on)
 
 
 def _figures(own: _Position, group: _Position | None, amount_base: Decimal) -> dict[str, Any]:
@@ -143,6 +145,12 @@ def _binding(own: _Position, group: _Position | None) -> _Position:
     if own_room is None or group_room is None:
         return group
     return group if group_room < own_room else own
+
+
+def _ended_on(own: _Position, group: _Position | None) -> date | None:
+    """With no limit in force for the buyer nor its group: the later day on which one of them ended."""
+    days = [p.ended_on for p in (own, group) if p is not None and p.ended_on is not None]
+    return max(days) if days else None
 
 
 @dataclass(frozen=True)
@@ -307,7 +315,8 @@ def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: Chec
         order_amount=amount_base, exposure=binding.exposure.total, limit=binding.amount,
         limit_under_review=binding.under_review,
         overdue_old=overdue_beyond(items, table=table, day=day, base=base, policy=config.policy),
-        grade=buyer.grade, country_terms=terms.value if terms else None, supply_suspended=buyer.blocked),
+        grade=buyer.grade, country_terms=terms.value if terms else None, supply_suspended=buyer.blocked,
+        limit_ended_on=_ended_on(own, group) if binding.amount is None else None),
         config.policy)
     values: dict[str, Any] = {
         "buyer_id": buyer.id, "order_ref": request.order_ref, "amount": request.amount,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -36,6 +37,7 @@ OUTCOMES = {"released": N_("Order %(order)s released: it now counts as exposure.
             "rejected": N_("Order %(order)s rejected.")}
 REASONS = {  # the check's reason codes (domain/order_check.py), with the figures each one carries
     "no_limit": N_("No credit limit in force for this buyer or its group"),
+    "limit_expired": N_("The credit limit ended on %(ended_on)s; none is in force"),
     "over_limit": N_("Exposure %(exposure)s + order %(order)s exceeds the limit %(limit)s (headroom %(headroom)s)"),
     "limit_under_review": N_("The limit is past its review date"),
     "overdue": N_("%(overdue)s overdue by more than %(days)s days"),
@@ -45,6 +47,7 @@ REASONS = {  # the check's reason codes (domain/order_check.py), with the figure
     "supply_suspended": N_("Shipments to this buyer are stopped (credit block)"),
 }
 MONEY_FIGURES = frozenset({"exposure", "order", "limit", "headroom", "overdue"})
+DAY_FIGURES = frozenset({"ended_on"})
 TERMS = {"open_account": N_("Open account"), "documentary_collection": N_("Documentary collection"),
          "confirmed_lc": N_("Confirmed L/C"), "prepayment": N_("Prepayment")}
 FormText = Annotated[str, Form()]
@@ -65,6 +68,8 @@ def reason_text(reason: Mapping[str, Any], code: str, currency: str) -> str:
                 values[name] = fmt.money(Decimal(str(value)), currency)
             elif name == "terms":
                 values[name] = gettext(code, TERMS.get(str(value), str(value)))
+            elif name in DAY_FIGURES:
+                values[name] = fmt.day(date.fromisoformat(str(value)))
             else:
                 values[name] = str(value)
         return gettext(code, message) % values
