@@ -291,10 +291,11 @@ def _stored(uow: SqlUnitOfWork, order_ref: str, buyer: Subject, base: str) -> Or
 
 def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: CheckedOrder, terms: PaymentTerms | None,
              day: date, now: datetime, actor: str, config: OrderCheckConfig) -> OrderCheckView | None:
-    """After the lock: the limits, the open items, one INSERT (and the outbox rows of a hold), all as prepared
-    statements (:mod:`store.order_checks`). The row is the check's record (who, when, the inputs and every
-    reason), so no separate audit event is written for it. None, with nothing stored, when the order reference
-    is stored already: a repeat is rare, so it is found by the INSERT rather than by a read before every check."""
+    """After the lock: the group's limits (for a member of a group; the buyer's own came with it), the open items,
+    one INSERT (and the outbox rows of a hold), all as prepared statements (:mod:`store.order_checks`). The row is
+    the check's record (who, when, the inputs and every reason), so no separate audit event is written for it.
+    None, with nothing stored, when the order reference is stored already: a repeat is rare, so it is found by the
+    INSERT rather than by a read before every check."""
     base = config.base_currency
     rows = list(buyer.limits) if root == buyer.id else [*buyer.limits, *tx.limits(root)]
     has_group = any(r.buyer_id == root and r.scope == LimitScope.GROUP.value for r in rows)

@@ -66,7 +66,7 @@ class Subject(NamedTuple):
 
 
 class Item(NamedTuple):
-    kind: str  # invoice | order
+    kind: str  # invoice | delivery (an order delivered, not invoiced) | order
     buyer_id: int
     currency: str
     amount: Decimal
