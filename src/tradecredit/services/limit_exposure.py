@@ -35,10 +35,10 @@ ZERO = Decimal(0)
 @dataclass(frozen=True)
 class Exposure:
     open_invoices: Decimal
-    open_orders: Decimal
     overdue: Decimal
+    delivered_not_invoiced: Decimal
+    open_orders: Decimal
     counted: tuple[str, ...]
-    delivered_not_invoiced: Decimal = ZERO
 
     @property
     def overdue_invoices(self) -> Decimal:
@@ -80,8 +80,8 @@ def exposure_from(items: Sequence[Any], *, table: FxTable, day: date, base: str,
             delivered[currency] = delivered.get(currency, ZERO) + amount
         else:
             orders[currency] = orders.get(currency, ZERO) + amount
-    return Exposure(_in_base(open_invoices, table, day, base), _in_base(orders, table, day, base),
-                    _in_base(overdue, table, day, base), tuple(buckets), _in_base(delivered, table, day, base))
+    return Exposure(_in_base(open_invoices, table, day, base), _in_base(overdue, table, day, base),
+                    _in_base(delivered, table, day, base), _in_base(orders, table, day, base), tuple(buckets))
 
 
 def overdue_beyond(items: Sequence[Any], *, table: FxTable, day: date, base: str, policy: CheckPolicy) -> Decimal:

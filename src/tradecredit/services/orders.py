@@ -113,7 +113,7 @@ class _Position:
         return None if self.amount is None else self.amount - self.exposure.total
 
 
-def _position(rows: list[Any], items: list[Any], *, holder: tuple[int, str], scope: LimitScope, day: date,
+def _position(rows: Sequence[Any], items: list[Any], *, holder: tuple[int, str], scope: LimitScope, day: date,
               table: FxTable, config: OrderCheckConfig) -> _Position:
     """The limit of ``holder`` in ``scope`` against ``items`` (already only the buyer's, or the whole group's)."""
     terms = [LimitTerm(r.id, LimitKind(r.kind), r.amount, r.valid_from, r.valid_to, r.review_on) for r in rows
@@ -297,7 +297,7 @@ def _checked(tx: OrderCheckTransaction, buyer: Subject, root: int, request: Chec
     None, with nothing stored, when the order reference is stored already: a repeat is rare, so it is found by the
     INSERT rather than by a read before every check."""
     base = config.base_currency
-    rows = list(buyer.limits) if root == buyer.id else [*buyer.limits, *tx.limits(root)]
+    rows = buyer.limits if root == buyer.id else (*buyer.limits, *tx.limits(root))
     has_group = any(r.buyer_id == root and r.scope == LimitScope.GROUP.value for r in rows)
     items = tx.items(root if has_group else buyer.id, group=has_group, day=day)
     currencies = {request.currency} | {row.currency for row in items}
